@@ -1,0 +1,200 @@
+"""Fixtures: real PostgreSQL and Redis (local, or private from wheels), a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from celery.contrib.testing.worker import start_worker
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from tests.support import services
+from webapp import create_app
+from webapp.archives.models import ArchiveJob
+from webapp.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = secrets.token_hex(32)
+TABLES = ("activity_events", "archive_jobs", "attachments", "notes", "users")
+REDIS_TEST_DB = 9
+
+
+def migrate(database_url: str, revision: str = "head", downgrade: bool = False) -> None:
+    """Run Alembic exactly as an admin would, against the given database."""
+    saved = {k: os.environ.get(k) for k in ("FLASK_SQLALCHEMY_DATABASE_URI", "FLASK_SECRET_KEY")}
+    os.environ.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_SECRET_KEY=SECRET)
+    try:
+        config = Config(str(ROOT / "alembic.ini"))
+        (command.downgrade if downgrade else command.upgrade)(config, revision)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """URL of a PostgreSQL server's maintenance database."""
+    return services.postgres_url()
+
+
+@pytest.fixture(scope="session")
+def make_database(postgres_server: str) -> Iterator[Callable[[], str]]:
+    """Create empty databases on the server, dropped when the session ends."""
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"keepsake_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return str(sa.make_url(postgres_server).set(database=name))
+
+    yield make
+    with admin.connect() as conn:
+        for name in made:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_base() -> str:
+    """URL of a Redis server (without a database number)."""
+    return services.redis_url()
+
+
+@pytest.fixture(scope="session")
+def broker_url(redis_base: str) -> str:
+    """A Redis database of its own for this test session, emptied first."""
+    url = f"{redis_base.rstrip('/')}/{REDIS_TEST_DB}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database: Callable[[], str]) -> str:
+    """A fresh database migrated to head by Alembic."""
+    url = make_database()
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, broker_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app on PostgreSQL and Redis, with short leases for quick recovery tests."""
+    files = tmp_path_factory.mktemp("files")
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": str(files / "uploads"),
+            "ARCHIVE_DIR": str(files / "archives"),
+            "ARCHIVE_COOLDOWN": 0,
+            "CELERY": {"broker_url": broker_url, "result_backend": broker_url},
+        }
+    )
+
+
+@pytest.fixture
+def clean_state(app: Flask, broker_url: str) -> Iterator[Flask]:
+    """Empty tables, folders and queue, and make this app Celery's current one."""
+    celery_app = app.extensions["celery"]
+    celery_app.set_current()
+    celery_app.set_default()
+    defaults = dict(app.config)
+    with app.app_context():
+        db.session.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+    for key in ("UPLOAD_DIR", "ARCHIVE_DIR"):
+        shutil.rmtree(app.config[key], ignore_errors=True)
+        os.makedirs(app.config[key])
+    redis.Redis.from_url(broker_url).delete("celery")
+    yield app
+    app.config.clear()
+    app.config.update(defaults)
+    settle_jobs(app)
+
+
+def settle_jobs(app: Flask, timeout: float = 60.0) -> None:
+    """Stop new builds and wait for running ones, so the next test starts from nothing."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(ArchiveJob).where(ArchiveJob.status == "queued").values(status="cancelled")
+        )
+        db.session.commit()
+        deadline = time.monotonic() + timeout
+        while db.session.scalar(sa.select(sa.func.count()).where(ArchiveJob.status == "running")):
+            db.session.rollback()
+            if time.monotonic() > deadline:
+                raise AssertionError("a build was still running after the test")
+            time.sleep(0.1)
+        db.session.rollback()
+
+
+@pytest.fixture(scope="session")
+def worker(app: Flask) -> Iterator[Any]:
+    """A real Celery worker consuming the real Redis queue, in a thread."""
+    with start_worker(
+        app.extensions["celery"],
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        shutdown_timeout=30,
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def client(clean_state: Flask) -> FlaskClient:
+    """A browser-like client with its own cookie jar."""
+    return clean_state.test_client()
+
+
+@pytest.fixture
+def runner(clean_state: Flask) -> FlaskCliRunner:
+    """Invoke `flask ...` commands of the app."""
+    return clean_state.test_cli_runner()
+
+
+def wait_for_job(
+    app: Flask,
+    job_id: str,
+    states: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
+    timeout: float = 60.0,
+) -> ArchiveJob:
+    """Poll the job row (the source of truth) until it reaches one of `states`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            job = db.session.get(ArchiveJob, uuid.UUID(job_id))
+            if job is not None and job.status in states:
+                db.session.expunge(job)
+                return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not reach {states} within {timeout}s")
+
+
+@pytest.fixture
+def paused_worker(clean_state: Flask, worker: Any) -> Iterator[Any]:
+    """The worker, told through Celery's remote control to stop taking messages for a while."""
+    control = clean_state.extensions["celery"].control
+    target = [worker.hostname]
+    assert control.cancel_consumer("celery", destination=target, reply=True, timeout=5)
+    yield worker
+    assert control.add_consumer("celery", destination=target, reply=True, timeout=5)

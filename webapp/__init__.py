@@ -1,0 +1,84 @@
+"""Keepsake: self-service data export on Flask and Celery."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from webapp import config
+from webapp.extensions import celery_init_app, csrf, db, login_manager
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with the configuration it was given."""
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then FLASK_* variables, then the test's overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, test_config)
+    db.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    celery_init_app(app)
+    _register_features(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Merge the settings in precedence order and fail fast on unsafe ones."""
+    app.config.from_mapping(config.DEFAULTS)
+    app.config["CELERY"] = {}
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.from_mapping({k: v for k, v in test_config.items() if k != "CELERY"})
+    secret = app.config["SECRET_KEY"]
+    if not secret or len(str(secret)) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"SECRET_KEY is missing or shorter than {MIN_SECRET_KEY_LENGTH} characters: "
+            "set FLASK_SECRET_KEY (make run generates one for development)."
+        )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or (
+        "sqlite:///" + os.path.join(app.instance_path, "keepsake.sqlite")
+    )
+    for key, folder in (("UPLOAD_DIR", "uploads"), ("ARCHIVE_DIR", "archives")):
+        app.config[key] = app.config[key] or os.path.join(app.instance_path, folder)
+        os.makedirs(app.config[key], exist_ok=True)
+    secure = bool(app.config["PREFER_HTTPS"])
+    app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
+    if secure:
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    celery = config.celery_defaults(
+        app.config["BROKER_URL_FALLBACK"],
+        int(app.config["ARCHIVE_SOFT_TIME_LIMIT"]),
+        int(app.config["ARCHIVE_TIME_LIMIT"]),
+        int(app.config["ARCHIVE_SWEEP_INTERVAL"]),
+    )
+    celery.update(app.config["CELERY"])
+    celery.update((test_config or {}).get("CELERY", {}))
+    app.config["CELERY"] = celery
+
+
+def _register_features(app: Flask) -> None:
+    """Attach every feature folder's blueprint, CLI and hooks."""
+    from webapp import errors, health, security
+    from webapp.admin import bp as admin_bp
+    from webapp.archives import api_bp, pages_bp
+    from webapp.archives import cli as archives_cli
+    from webapp.auth import bp as auth_bp
+    from webapp.auth import cli as auth_cli
+    from webapp.notes import bp as notes_bp
+    from webapp.notes import cli as notes_cli
+
+    for blueprint in (auth_bp, notes_bp, pages_bp, api_bp, admin_bp, health.bp):
+        app.register_blueprint(blueprint)
+    for group in (auth_cli.users, notes_cli.demo, archives_cli.archives):
+        app.cli.add_command(group)
+    errors.init_app(app)
+    security.init_app(app)
+    import webapp.archives.tasks  # noqa: F401  (registers the @shared_task functions)

@@ -1,0 +1,116 @@
+"""The JSON API of archives (DESIGN.md "HTTP interface")."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+from flask import jsonify, request, send_file, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from webapp.archives import api_bp, service, storage
+from webapp.archives.access import owned_job, recent_login_required
+from webapp.archives.models import ACTIVE_STATES
+from webapp.archives.serialize import job_json
+from webapp.auth.activity import record
+from webapp.auth.session import login_required
+from webapp.errors import api_error
+from webapp.extensions import db
+
+
+@api_bp.post("")
+@login_required
+@recent_login_required
+def create() -> Response | tuple[Response, int] | tuple[Response, int, dict[str, str]]:
+    """Request an archive: 202 for a new job, 200 for the active one, 429 in cooldown."""
+    try:
+        job, created = service.request_archive(current_user.id)
+    except service.CooldownActive as wait:
+        return cooldown_response(wait.retry_after)
+    if not created:
+        return jsonify(job_json(job)), 200
+    location = url_for("archives_api.show", job_id=job.id)
+    return jsonify(job_json(job)), 202, {"Location": location}
+
+
+def cooldown_response(retry_after: int) -> Response:
+    """Answer 429 with Retry-After and a message a person can act on."""
+    minutes = max(1, round(retry_after / 60))
+    response = api_error(
+        429,
+        "cooldown",
+        f"You made an archive recently; you can request another in about "
+        f"{minutes} minute{'s' if minutes != 1 else ''}.",
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@api_bp.get("")
+@login_required
+def index() -> Response:
+    """List the caller's archives, newest first."""
+    jobs = service.recent_jobs(current_user.id)
+    return jsonify({"archives": [job_json(job) for job in jobs]})
+
+
+@api_bp.get("/<uuid:job_id>")
+@login_required
+def show(job_id: uuid.UUID) -> Response:
+    """Show one of the caller's jobs."""
+    return jsonify(job_json(owned_job(job_id)))
+
+
+@api_bp.get("/<uuid:job_id>/download")
+@login_required
+@recent_login_required
+def download(job_id: uuid.UUID) -> Response:
+    """Send the ZIP; Range gives 206 so a broken download can resume."""
+    job = owned_job(job_id)
+    if job.status in ACTIVE_STATES:
+        return api_error(409, "not_ready", "This archive is still being made.")
+    path = storage.archive_path(job.storage_key) if job.storage_key else None
+    if not service.is_downloadable(job) or path is None or not path.exists():
+        return api_error(
+            410,
+            "expired",
+            "This archive is no longer available. Request a new one from the Archives page.",
+        )
+    if not request.range or request.range.ranges[0][0] == 0:
+        record(current_user.id, "archive_downloaded", str(job.id))
+        db.session.commit()
+    name = f"keepsake-archive-{job.requested_at:%Y-%m-%d}-{str(job.id)[:8]}.zip"
+    response = send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=name,
+        conditional=True,
+        etag=job.sha256 or True,
+        max_age=0,
+    )
+    digest = base64.b64encode(bytes.fromhex(job.sha256 or "")).decode()
+    response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@api_bp.post("/<uuid:job_id>/cancel")
+@login_required
+def cancel(job_id: uuid.UUID) -> Response | tuple[Response, int]:
+    """Cancel a queued or running job: 202, or 409 when it has already finished."""
+    job = owned_job(job_id)
+    if not service.cancel(job):
+        return api_error(409, "already_finished", "This archive has already finished.")
+    return jsonify(job_json(job)), 202
+
+
+@api_bp.delete("/<uuid:job_id>")
+@login_required
+def delete(job_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Delete a finished job and its file: 204, or 409 while it is active."""
+    job = owned_job(job_id)
+    if not service.delete(job):
+        return api_error(409, "still_active", "Cancel the archive before deleting it.")
+    return "", 204

@@ -1,0 +1,73 @@
+"""Records to bytes: JSON arrays written as a stream and spreadsheet-safe CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Generator, Iterable, Iterator
+from datetime import datetime
+from typing import IO, Any
+
+import orjson
+
+from webapp.archives.builder.sections import Record
+
+FLUSH_AT = 256 * 1024
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def json_array(records: Iterable[Record], seen: Callable[[Record], None]) -> Iterator[bytes]:
+    """Yield a JSON array of the records in large chunks, telling `seen` of each one."""
+    buffer = bytearray(b"[")
+    separator = b"\n"
+    source = iter(records)
+    try:
+        for record in source:
+            buffer += separator
+            buffer += orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
+            separator = b",\n"
+            seen(record)
+            if len(buffer) >= FLUSH_AT:
+                yield bytes(buffer)
+                buffer.clear()
+    finally:
+        # Release a database cursor now, on cancel or error too, not whenever GC runs.
+        if isinstance(source, Generator):
+            source.close()
+    buffer += b"\n]\n"
+    yield bytes(buffer)
+
+
+def csv_cell(value: Any) -> str:
+    """Render one value for CSV, neutralising anything a spreadsheet would evaluate."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class CsvSpool:
+    """Collects CSV rows in a temporary file while the JSON pass runs."""
+
+    def __init__(self, columns: tuple[str, ...], spool: IO[bytes]) -> None:
+        self._spool = spool
+        self._text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)
+        self._columns = columns
+        self._writer = csv.writer(self._text)
+        self._writer.writerow(columns)
+
+    def add(self, record: Record) -> None:
+        """Append one record as a CSV row."""
+        self._writer.writerow([csv_cell(record.get(column)) for column in self._columns])
+
+    def chunks(self, size: int = 1024 * 1024) -> Iterator[bytes]:
+        """Yield the finished CSV from the start of the spool."""
+        self._text.flush()
+        self._spool.seek(0)
+        while chunk := self._spool.read(size):
+            yield chunk

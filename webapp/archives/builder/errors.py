@@ -1,0 +1,16 @@
+"""Why a build stopped, as values the job row can record."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """A permanent failure, with a user-safe code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class BuildCancelled(Exception):
+    """The user asked to cancel; the builder stops between batches."""

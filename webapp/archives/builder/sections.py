@@ -1,0 +1,66 @@
+"""What a section is: a name, its fields, and functions that yield its data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a section: its JSON type and what it means."""
+
+    name: str
+    json_type: str | tuple[str, ...]
+    description: str
+    json_format: str | None = None
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A stored file to copy byte for byte into the archive."""
+
+    member_name: str
+    path: Path
+    size: int
+    sha256: str
+    compress: bool
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named part of the archive; the builder knows nothing else about it."""
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    count: Callable[[Connection, int], int]
+    records: Callable[[Connection, int], Iterable[Record]]
+    files: Callable[[Connection, int], Iterable[FileRef]] | None = None
+
+    def json_schema(self) -> dict[str, Any]:
+        """Describe the section's data file as a JSON Schema (draft 2020-12)."""
+        properties: dict[str, Any] = {}
+        for field in self.fields:
+            spec: dict[str, Any] = {"type": field.json_type, "description": field.description}
+            if field.json_format:
+                spec["format"] = field.json_format
+            properties[field.name] = spec
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"{self.name}.json",
+            "description": self.description,
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": properties,
+                "required": [field.name for field in self.fields],
+                "additionalProperties": False,
+            },
+        }

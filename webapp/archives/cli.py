@@ -1,0 +1,129 @@
+"""`flask archives ...`: request, build, operate and verify archives from the shell."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from webapp.archives import lifecycle, runner, service, sweeper
+from webapp.archives.models import ArchiveJob
+from webapp.archives.verify import verify_archive
+from webapp.auth.accounts import find_user
+from webapp.auth.models import User
+from webapp.extensions import db
+
+
+@click.group(cls=AppGroup)
+def archives() -> None:
+    """Operate the archive queue."""
+
+
+def _user(email: str) -> User:
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    return user
+
+
+def _job(job_id: str) -> ArchiveJob:
+    try:
+        job = db.session.get(ArchiveJob, uuid.UUID(job_id))
+    except ValueError:
+        job = None
+    if job is None:
+        raise click.ClickException(f"no job {job_id}")
+    return job
+
+
+@archives.command("request")
+@click.argument("email")
+def request_cmd(email: str) -> None:
+    """Request an archive on a user's behalf, as the web does."""
+    job, created = service.request_archive(_user(email).id, ignore_cooldown=True)
+    click.echo(f"{'queued' if created else 'already active'}: {job.id} ({job.status})")
+
+
+@archives.command("build")
+@click.argument("email")
+def build_cmd(email: str) -> None:
+    """Build a user's archive in this process, with a progress bar."""
+    user = _user(email)
+    job, _ = service.request_archive(user.id, ignore_cooldown=True)
+    claim = lifecycle.claim(user.id, 600)
+    if claim is None:
+        raise click.ClickException(f"job {job.id} is already running in a worker")
+    with click.progressbar(length=100, label="building", show_pos=True) as bar:
+        heartbeat = lifecycle.Heartbeat(claim, 600)
+
+        def progress(phase: str, done: int, total: int) -> None:
+            heartbeat(phase, done, total)
+            bar.update((done * 100 // total if total else 0) - bar.pos)
+
+        outcome = runner.execute(claim, user, progress)
+    db.session.refresh(job)
+    click.echo(f"{outcome}: {job.id} size={job.size} sha256={job.sha256}")
+    if outcome != "succeeded":
+        sys.exit(1)
+
+
+@archives.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["queued", "running", "succeeded", "failed", "cancelled", "expired"]),
+)
+def list_cmd(status: str | None) -> None:
+    """List jobs, newest first."""
+    query = sa.select(ArchiveJob, User.email).join(User).order_by(ArchiveJob.requested_at.desc())
+    if status:
+        query = query.where(ArchiveJob.status == status)
+    for job, email in db.session.execute(query.limit(500)):
+        click.echo(
+            f"{job.id}  {job.status:<9} {job.progress:>3}%  attempts={job.attempts}  "
+            f"{email}  {job.error_code or ''}"
+        )
+
+
+@archives.command("retry")
+@click.argument("job_id")
+def retry_cmd(job_id: str) -> None:
+    """Put a failed or cancelled job back in the queue."""
+    if not service.retry(_job(job_id)):
+        raise click.ClickException("only failed or cancelled jobs can be retried")
+    click.echo(f"requeued {job_id}")
+
+
+@archives.command("cancel")
+@click.argument("job_id")
+def cancel_cmd(job_id: str) -> None:
+    """Cancel a queued or running job."""
+    if not service.cancel(_job(job_id)):
+        raise click.ClickException("the job has already finished")
+    click.echo(f"cancel requested for {job_id}")
+
+
+@archives.command("sweep")
+def sweep_cmd() -> None:
+    """Run the sweeper once."""
+    click.echo(str(sweeper.sweep()))
+
+
+@archives.command("purge")
+def purge_cmd() -> None:
+    """Run the purge once."""
+    click.echo(str(sweeper.purge()))
+
+
+@archives.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_cmd(path: Path) -> None:
+    """Check an archive offline against its manifest; exit 0 only when all match."""
+    report = verify_archive(path)
+    for problem in report.problems:
+        click.echo(f"FAIL {problem}", err=True)
+    click.echo(f"{'OK' if report.ok else 'FAILED'}: {report.checked} members match the manifest")
+    sys.exit(0 if report.ok else 1)

@@ -1,0 +1,73 @@
+"""The archive job row: the one source of truth about an export."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from webapp.extensions import db
+from webapp.types import UTCDateTime, utcnow
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, EXPIRED = (
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "expired",
+)
+ACTIVE_STATES = (QUEUED, RUNNING)
+FINAL_STATES = (SUCCEEDED, FAILED, CANCELLED, EXPIRED)
+_ACTIVE_SQL = sa.text("status IN ('queued', 'running')")
+
+
+class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
+    """One requested export and everything known about its progress and outcome."""
+
+    __tablename__ = "archive_jobs"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'expired')",
+            name="status_known",
+        ),
+        # One active job per user; the database, not the view, settles races.
+        sa.Index(
+            "uq_archive_jobs_one_active_per_user",
+            "user_id",
+            unique=True,
+            postgresql_where=_ACTIVE_SQL,
+            sqlite_where=_ACTIVE_SQL,
+        ),
+        sa.Index("ix_archive_jobs_user_id_requested_at", "user_id", "requested_at"),
+        sa.Index("ix_archive_jobs_status", "status"),
+    )
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=QUEUED)
+    progress: so.Mapped[int] = so.mapped_column(default=0)
+    phase: so.Mapped[str] = so.mapped_column(sa.String(32), default="waiting")
+    items_done: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    items_total: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    lease_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    cancel_requested: so.Mapped[bool] = so.mapped_column(default=False)
+    error_code: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    requested_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    enqueued_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    notified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    storage_key: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    size: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+
+    @property
+    def ready(self) -> bool:
+        """Tell pollers a final state was reached (the seed's contract)."""
+        return self.status in FINAL_STATES

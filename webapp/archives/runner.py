@@ -1,0 +1,95 @@
+"""Run one claimed attempt: build, then record the outcome the user will see."""
+
+from __future__ import annotations
+
+import errno
+import logging
+
+from celery.exceptions import SoftTimeLimitExceeded
+from flask import current_app
+
+from webapp.archives import lifecycle, notify, storage
+from webapp.archives.builder import ArchiveError, BuildCancelled, BuildResult, Owner, build_archive
+from webapp.archives.builder.writer import Progress
+from webapp.archives.lifecycle import Claim, LeaseLost
+from webapp.archives.models import CANCELLED, FAILED
+from webapp.archives.sections import SECTIONS
+from webapp.archives.transient import is_transient
+from webapp.auth.models import User
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+DISK_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
+    """Stream the user's archive from one consistent snapshot of the database."""
+    target = storage.archive_path(storage.storage_key_for(claim))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # One snapshot for every section: the archive never mixes two moments.
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            return build_archive(
+                conn,
+                Owner(user.id, user.email),
+                SECTIONS,
+                target,
+                progress,
+                preview_rows=int(current_app.config["ARCHIVE_PREVIEW_ROWS"]),
+            )
+
+
+def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
+    """Build and record success, failure or cancellation; transient errors propagate."""
+    config = current_app.config
+    progress = progress or lifecycle.Heartbeat(claim, int(config["ARCHIVE_LEASE_SECONDS"]))
+    try:
+        result = build(claim, user, progress)
+    except LeaseLost:
+        log.warning("job %s: lease lost to another attempt; stopping", claim.job_id)
+        return "lost"
+    except BuildCancelled:
+        return _end(claim, CANCELLED, None, None)
+    except ArchiveError as exc:
+        return _end(claim, FAILED, exc.code, exc.message)
+    except SoftTimeLimitExceeded:
+        return _end(
+            claim,
+            FAILED,
+            "time_limit",
+            "The export took longer than the time allowed and was stopped.",
+        )
+    except OSError as exc:
+        if exc.errno not in DISK_ERRORS:
+            raise
+        return _end(
+            claim,
+            FAILED,
+            "disk_full",
+            "The server ran out of space while writing your archive. Please try again later.",
+        )
+    except Exception as exc:
+        if not is_transient(exc):
+            log.exception("job %s failed unexpectedly", claim.job_id)
+            _end(
+                claim,
+                FAILED,
+                "internal_error",
+                "Something went wrong on our side. We have logged it; please try again.",
+            )
+        raise
+    key = storage.storage_key_for(claim)
+    if not lifecycle.succeed(claim, result, key, int(config["ARCHIVE_TTL"])):
+        storage.remove(key)
+        log.warning("job %s: finished after losing its lease; discarded the file", claim.job_id)
+        return "lost"
+    notify.job_finished(claim.job_id)
+    return "succeeded"
+
+
+def _end(claim: Claim, status: str, code: str | None, message: str | None) -> str:
+    if lifecycle.finish_unsuccessfully(claim, status, code, message) and status == FAILED:
+        notify.job_finished(claim.job_id)
+    return status

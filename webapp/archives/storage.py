@@ -1,0 +1,30 @@
+"""Where finished archives live on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from webapp.archives.lifecycle import Claim
+
+
+def archive_dir() -> Path:
+    """Return the folder that holds archives and their temp files."""
+    return Path(current_app.config["ARCHIVE_DIR"])
+
+
+def storage_key_for(claim: Claim) -> str:
+    """Name each attempt's file apart, so a stale worker can never overwrite the winner's."""
+    return f"{claim.job_id}-{claim.attempt}.zip"
+
+
+def archive_path(storage_key: str) -> Path:
+    """Return the path of a stored archive."""
+    return archive_dir() / storage_key
+
+
+def remove(storage_key: str | None) -> None:
+    """Delete an archive file if there is one."""
+    if storage_key:
+        archive_path(storage_key).unlink(missing_ok=True)

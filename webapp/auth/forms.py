@@ -1,0 +1,37 @@
+"""Forms of the account pages; Flask-WTF adds the CSRF token to each."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Length, Regexp
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    """Email, password and "remember me"."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField("Remember me")
+
+
+class RegisterForm(FlaskForm):  # type: ignore[misc]
+    """Email and password of a new account."""
+
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Regexp(EMAIL_PATTERN, message="Enter a valid email address."),
+        ],
+    )
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+class ConfirmPasswordForm(FlaskForm):  # type: ignore[misc]
+    """The current password, asked again before a sensitive action."""
+
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])

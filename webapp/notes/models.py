@@ -1,0 +1,41 @@
+"""The user's own data: notes and uploaded files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from webapp.extensions import db
+from webapp.types import UTCDateTime, utcnow
+
+
+class Note(db.Model):  # type: ignore[name-defined,misc]
+    """A titled piece of text a user keeps."""
+
+    __tablename__ = "notes"
+    __table_args__ = (sa.Index("ix_notes_user_id_id", "user_id", "id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attachment(db.Model):  # type: ignore[name-defined,misc]
+    """An uploaded file; the original name is metadata, the bytes live under storage_key."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (sa.Index("ix_attachments_user_id_id", "user_id", "id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    original_name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    storage_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    size: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(255))
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
