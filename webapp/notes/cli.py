@@ -26,7 +26,11 @@ def demo() -> None:
 @click.option("--password", help="Password for a new account; random when omitted.")
 @click.option("--if-new", is_flag=True, help="Do nothing when the account exists already.")
 def seed(
-    email: str, note_count: int, file_count: int, file_kib: int, password: str | None,
+    email: str,
+    note_count: int,
+    file_count: int,
+    file_kib: int,
+    password: str | None,
     if_new: bool,
 ) -> None:
     """Create EMAIL if needed and add generated notes and files to it."""

@@ -1,0 +1,77 @@
+"""Alembic's head is the models, on PostgreSQL and SQLite, and every revision goes both ways."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from tests.conftest import ROOT, SECRET, migrate
+
+
+def check(url: str) -> None:
+    os.environ.update(FLASK_SQLALCHEMY_DATABASE_URI=url, FLASK_SECRET_KEY=SECRET)
+    try:
+        command.check(Config(str(ROOT / "alembic.ini")))  # raises on any drift
+    finally:
+        os.environ.pop("FLASK_SQLALCHEMY_DATABASE_URI")
+        os.environ.pop("FLASK_SECRET_KEY")
+
+
+def tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def empty_database(
+    request: pytest.FixtureRequest, make_database: Callable[[], str], tmp_path: Path
+) -> str:
+    return make_database() if request.param == "postgresql" else f"sqlite:///{tmp_path}/k.db"
+
+
+def test_upgrade_matches_models_and_downgrade_empties(empty_database: str) -> None:
+    migrate(empty_database)
+    check(empty_database)
+    assert tables(empty_database) == {
+        "users",
+        "notes",
+        "attachments",
+        "activity_events",
+        "archive_jobs",
+    }
+    migrate(empty_database, "base", downgrade=True)
+    assert tables(empty_database) == set()
+    migrate(empty_database)  # and up again
+    check(empty_database)
+
+
+def test_one_active_job_per_user_is_enforced_by_the_database(empty_database: str) -> None:
+    migrate(empty_database)
+    engine = sa.create_engine(empty_database)
+    insert = sa.text(
+        "INSERT INTO archive_jobs (id, user_id, status, progress, phase, items_done,"
+        " items_total, attempts, cancel_requested, requested_at) VALUES (:id, 1,"
+        " :status, 0, 'w', 0, 0, 0, false, CURRENT_TIMESTAMP)"
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, password_hash, display_name, is_admin,"
+                " session_version, created_at) VALUES (1, 'a@b.c', 'x', 'a', false,"
+                " 1, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(insert, {"id": "00000000000000000000000000000001", "status": "succeeded"})
+        conn.execute(insert, {"id": "00000000000000000000000000000002", "status": "queued"})
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(insert, {"id": "00000000000000000000000000000003", "status": "running"})
+    engine.dispose()

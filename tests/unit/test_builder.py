@@ -1,0 +1,141 @@
+"""The builder on its own: in-memory sections, no database, no Celery."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from webapp.archives.builder import (
+    ArchiveError,
+    BuildCancelled,
+    Field,
+    FileRef,
+    Owner,
+    Section,
+    build_archive,
+)
+from webapp.archives.verify import verify_archive
+
+OWNER = Owner(7, "owner@example.com")
+
+
+def notes_section(count: int) -> Section:
+    def records(_conn: Any, _user: int) -> Iterator[dict[str, Any]]:
+        for i in range(count):
+            yield {"id": i, "title": f"<b>note</b> {i}"}
+
+    return Section(
+        "notes",
+        "Notes",
+        (Field("id", "integer", "id"), Field("title", "string", "t")),
+        lambda _c, _u: count,
+        records,
+    )
+
+
+def files_section(refs: list[FileRef]) -> Section:
+    def records(_conn: Any, _user: int) -> Iterator[dict[str, Any]]:
+        for ref in refs:
+            yield {"path": ref.member_name}
+
+    return Section(
+        "files",
+        "Files",
+        (Field("path", "string", "p"),),
+        lambda _c, _u: len(refs),
+        records,
+        lambda _c, _u: iter(refs),
+    )
+
+
+def stored_file(tmp_path: Path, name: str, data: bytes, compress: bool) -> FileRef:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return FileRef(f"files/{name}", path, len(data), hashlib.sha256(data).hexdigest(), compress)
+
+
+def build(tmp_path: Path, sections: list[Section], progress: Any = None) -> Path:
+    target = tmp_path / "out" / "archive.zip"
+    target.parent.mkdir(exist_ok=True)
+    build_archive(None, OWNER, sections, target, progress or (lambda *_: None))  # type: ignore[arg-type]
+    return target
+
+
+def test_archive_lists_and_verifies_every_member(tmp_path: Path) -> None:
+    photo = stored_file(tmp_path, "p.jpg", bytes(range(256)) * 100, compress=False)
+    text = stored_file(tmp_path, "t.txt", b"hello\n" * 1000, compress=True)
+    target = build(tmp_path, [notes_section(3000), files_section([photo, text])])
+    assert verify_archive(target).ok
+    with zipfile.ZipFile(target) as archive:
+        assert archive.getinfo("files/p.jpg").compress_type == zipfile.ZIP_STORED
+        assert archive.getinfo("files/t.txt").compress_type == zipfile.ZIP_DEFLATED
+        assert archive.read("files/p.jpg") == photo.path.read_bytes()
+        manifest = orjson.loads(archive.read("manifest.json"))
+        names = set(archive.namelist()) - {"manifest.json"}
+        index = archive.read("index.html").decode()
+    assert manifest["format"] == "keepsake-archive" and manifest["version"] == 1
+    assert manifest["sections"] == {"notes": {"count": 3000}, "files": {"count": 2}}
+    assert {entry["path"] for entry in manifest["files"]} == names
+    assert {"README.txt", "index.html", "schema/notes.json", "notes.json", "notes.csv"} <= names
+    assert "&lt;b&gt;note&lt;/b&gt;" in index and "<b>note" not in index
+    assert "first 1000" in index
+
+
+def test_progress_reaches_the_total(tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    build(tmp_path, [notes_section(1200)], lambda *args: seen.append(args))
+    assert seen[-1][1:] == (1200, 1200)
+    assert [phase for phase, *_ in seen][:2] == ["counting", "notes"]
+
+
+def test_cancel_between_batches_leaves_no_file(tmp_path: Path) -> None:
+    def cancel_midway(phase: str, done: int, total: int) -> None:
+        if done >= 1000:
+            raise BuildCancelled()
+
+    with pytest.raises(BuildCancelled):
+        build(tmp_path, [notes_section(5000)], cancel_midway)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_changed_upload_fails_with_a_code_and_no_file(tmp_path: Path, compress: bool) -> None:
+    ref = stored_file(tmp_path, "f.txt", b"original", compress)
+    ref.path.write_bytes(b"tampered")
+    with pytest.raises(ArchiveError) as failure:
+        build(tmp_path, [files_section([ref])])
+    assert failure.value.code == "file_changed"
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_missing_upload_fails_with_file_missing(tmp_path: Path) -> None:
+    ref = stored_file(tmp_path, "gone.txt", b"x", compress=True)
+    ref.path.unlink()
+    with pytest.raises(ArchiveError) as failure:
+        build(tmp_path, [files_section([ref])])
+    assert failure.value.code == "file_missing"
+
+
+def test_verify_reports_a_tampered_member(tmp_path: Path) -> None:
+    target = build(tmp_path, [notes_section(10)])
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(target) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(
+                info, data.replace(b"note", b"NOTE") if info.filename == "notes.json" else data
+            )
+    report = verify_archive(tampered)
+    assert not report.ok and any("notes.json" in problem for problem in report.problems)
+
+
+def test_verify_rejects_what_is_not_an_archive(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip")
+    assert not verify_archive(junk).ok
