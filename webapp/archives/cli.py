@@ -53,7 +53,8 @@ def request_cmd(email: str) -> None:
 def build_cmd(email: str) -> None:
     """Build a user's archive in this process, with a progress bar."""
     user = _user(email)
-    job, _ = service.request_archive(user.id, ignore_cooldown=True)
+    # No message: this process builds it, so no worker may race for the claim.
+    job, _ = service.request_archive(user.id, ignore_cooldown=True, enqueue_message=False)
     claim = lifecycle.claim(user.id, 600)
     if claim is None:
         raise click.ClickException(f"job {job.id} is already running in a worker")

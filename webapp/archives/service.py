@@ -68,7 +68,9 @@ def cooldown_remaining(user_id: int) -> int:
     return max(0, math.ceil((ready_at - utcnow()).total_seconds()))
 
 
-def request_archive(user_id: int, *, ignore_cooldown: bool = False) -> tuple[ArchiveJob, bool]:
+def request_archive(
+    user_id: int, *, ignore_cooldown: bool = False, enqueue_message: bool = True
+) -> tuple[ArchiveJob, bool]:
     """Queue an archive (True) or return the one already active (False)."""
     existing = active_job(user_id)
     if existing is not None:
@@ -88,7 +90,8 @@ def request_archive(user_id: int, *, ignore_cooldown: bool = False) -> tuple[Arc
         if winner is None:
             raise
         return winner, False
-    enqueue.send(job.id, user_id)
+    if enqueue_message:
+        enqueue.send(job.id, user_id)
     return job, True
 
 

@@ -22,6 +22,10 @@
     return (i ? n.toFixed(1) : String(n)) + " " + units[i];
   }
 
+  function when(iso) {
+    return iso ? new Date(iso).toLocaleString() : "";
+  }
+
   function postButton(action, label) {
     const form = el("form", { method: "post", action: action, class: "inline" },
       el("input", { type: "hidden", name: "csrf_token", value: csrf }), el("button", {}, label));
@@ -30,7 +34,7 @@
 
   function card(job) {
     const node = el("article", { class: "job", "data-job-id": job.id, "data-status": job.status },
-      el("h3", {}, "Requested " + job.requested_at + " — ",
+      el("h3", {}, "Requested " + when(job.requested_at) + " — ",
         el("span", { class: "status-" + job.status }, job.status)));
     if (!job.ready) {
       node.append(el("progress", { max: "100", value: String(job.progress) }, job.progress + "%"));
@@ -41,7 +45,7 @@
     }
     if (job.download_url) {
       node.append(el("p", {}, el("a", { class: "download", href: job.download_url }, "Download"),
-        " · " + size(job.size) + " · available until " + job.expires_at));
+        " · " + size(job.size) + " · available until " + when(job.expires_at)));
       node.append(el("p", { class: "sha" }, "SHA-256 " + job.sha256));
     }
     if (job.error) node.append(el("p", { class: "error" }, job.error));
