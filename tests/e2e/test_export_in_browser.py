@@ -35,8 +35,19 @@ def test_user_watches_progress_and_downloads_the_archive(
     page.fill("textarea[name=body]", "Kept safe.")
     page.click("button:has-text('Save note')")
     expect(page.locator("article h3").first).to_have_text("Written in a browser <script>")
-    seeded = runner.invoke(args=["demo", "seed", "browser@example.com", "--notes", "200000",
-                                 "--files", "2", "--file-kib", "32"])
+    seeded = runner.invoke(
+        args=[
+            "demo",
+            "seed",
+            "browser@example.com",
+            "--notes",
+            "200000",
+            "--files",
+            "2",
+            "--file-kib",
+            "32",
+        ]
+    )
     assert seeded.exit_code == 0, seeded.output
 
     # Request an archive and watch the bar move without reloading the page

@@ -68,22 +68,29 @@ def test_healthz_and_readyz(client: Any) -> None:
 
 
 def test_readyz_names_the_broker_when_it_is_down(clean_state: Flask) -> None:
-    clean_state.config["CELERY"] = dict(clean_state.config["CELERY"],
-                                        broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    clean_state.config["CELERY"] = dict(
+        clean_state.config["CELERY"], broker_url=f"redis://127.0.0.1:{free_port()}/0"
+    )
     response = clean_state.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "ok", "broker": "down"}
 
 
 def test_database_outage_answers_503_json_not_a_traceback(tmp_path: Path, broker_url: str) -> None:
-    app = create_app({
-        "SECRET_KEY": SECRET, "UPLOAD_DIR": str(tmp_path / "u"), "ARCHIVE_DIR": str(tmp_path / "a"),
-        "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x",
-        "CELERY": {"broker_url": broker_url},
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": SECRET,
+            "UPLOAD_DIR": str(tmp_path / "u"),
+            "ARCHIVE_DIR": str(tmp_path / "a"),
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x",
+            "CELERY": {"broker_url": broker_url},
+        }
+    )
     client = app.test_client()
-    response = client.post("/auth/login", data={"email": "a@b.cd", "password": "x" * 12,
-                                                "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/auth/login",
+        data={"email": "a@b.cd", "password": "x" * 12, "csrf_token": csrf_token(client)},
+    )
     assert response.status_code == 503 and response.json["error"] == "database_unavailable"
     assert client.get("/readyz").json["database"] == "down"
 
@@ -127,8 +134,13 @@ def test_sweeper_requeues_an_expired_lease_and_the_job_completes(
 ) -> None:
     client = clean_state.test_client()
     sign_up(client, "stalled@example.com")
-    job_id = insert_job(clean_state, user_id(clean_state, "stalled@example.com"),
-                        status="running", attempts=1, lease_until=utcnow() - timedelta(seconds=1))
+    job_id = insert_job(
+        clean_state,
+        user_id(clean_state, "stalled@example.com"),
+        status="running",
+        attempts=1,
+        lease_until=utcnow() - timedelta(seconds=1),
+    )
     output = runner.invoke(args=["archives", "sweep"]).output
     assert "requeued=1" in output and "enqueued=1" in output
     job = wait_for_job(clean_state, job_id)
@@ -140,8 +152,13 @@ def test_sweeper_fails_a_job_out_of_attempts_and_tells_the_user(
 ) -> None:
     client = clean_state.test_client()
     sign_up(client, "doomed@example.com")
-    job_id = insert_job(clean_state, user_id(clean_state, "doomed@example.com"), status="running",
-                        attempts=5, lease_until=utcnow() - timedelta(seconds=1))
+    job_id = insert_job(
+        clean_state,
+        user_id(clean_state, "doomed@example.com"),
+        status="running",
+        attempts=5,
+        lease_until=utcnow() - timedelta(seconds=1),
+    )
     assert "failed=1" in runner.invoke(args=["archives", "sweep"]).output
     shown = api(client, "GET", f"/api/archives/{job_id}").json
     assert shown["status"] == "failed" and shown["error_code"] == "worker_lost"
@@ -150,12 +167,24 @@ def test_sweeper_fails_a_job_out_of_attempts_and_tells_the_user(
 
 
 def test_cli_builds_lists_and_verifies(clean_state: Flask, runner: FlaskCliRunner) -> None:
-    created = runner.invoke(args=["users", "create", "cli@example.com", "--password",
-                                  "a long cli password"])
+    created = runner.invoke(
+        args=["users", "create", "cli@example.com", "--password", "a long cli password"]
+    )
     assert created.exit_code == 0, created.output
     assert runner.invoke(args=["users", "create", "cli@example.com"]).exit_code != 0
-    seeded = runner.invoke(args=["demo", "seed", "cli@example.com", "--notes", "2500",
-                                 "--files", "2", "--file-kib", "8"])
+    seeded = runner.invoke(
+        args=[
+            "demo",
+            "seed",
+            "cli@example.com",
+            "--notes",
+            "2500",
+            "--files",
+            "2",
+            "--file-kib",
+            "8",
+        ]
+    )
     assert seeded.exit_code == 0, seeded.output
     built = runner.invoke(args=["archives", "build", "cli@example.com"])
     assert built.exit_code == 0 and "succeeded" in built.output, built.output
@@ -168,9 +197,12 @@ def test_cli_builds_lists_and_verifies(clean_state: Flask, runner: FlaskCliRunne
     assert runner.invoke(args=["archives", "verify", str(archive)]).exit_code == 1
 
 
-def test_admin_sees_every_job_and_others_get_404(clean_state: Flask, runner: FlaskCliRunner) -> None:
-    runner.invoke(args=["users", "create", "root@example.com", "--password", "a long admin pass",
-                        "--admin"])
+def test_admin_sees_every_job_and_others_get_404(
+    clean_state: Flask, runner: FlaskCliRunner
+) -> None:
+    runner.invoke(
+        args=["users", "create", "root@example.com", "--password", "a long admin pass", "--admin"]
+    )
     admin, user = clean_state.test_client(), clean_state.test_client()
     sign_up(user, "someone@example.com")
     insert_job(clean_state, user_id(clean_state, "someone@example.com"), status="failed")

@@ -31,6 +31,9 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
             # One snapshot for every section: the archive never mixes two moments.
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
+            if conn.dialect.name == "postgresql":
+                # Timestamps in COPY output match the JSON encoder's: ISO 8601 in UTC.
+                conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
             return build_archive(
                 conn,
                 Owner(user.id, user.email),

@@ -11,6 +11,7 @@ from sqlalchemy.sql import Executable
 
 from webapp.archives.builder import Field, FileRef, Section
 from webapp.archives.builder.names import safe_file_name
+from webapp.archives.copy_sql import copy_bulk
 from webapp.auth.models import ActivityEvent, User
 from webapp.notes import storage
 from webapp.notes.models import Attachment, Note
@@ -154,6 +155,16 @@ SECTIONS = (
         ),
         _counter(Note),
         _notes,
+        bulk=copy_bulk(
+            "notes",
+            (
+                ("id", "int"),
+                ("title", "text"),
+                ("body", "text"),
+                ("created_at", "time"),
+                ("updated_at", "time"),
+            ),
+        ),
     ),
     Section(
         "files",
@@ -184,5 +195,16 @@ SECTIONS = (
         ),
         _counter(ActivityEvent),
         _activity,
+        bulk=copy_bulk(
+            "activity_events",
+            (
+                ("id", "int"),
+                ("kind", "text"),
+                ("created_at", "time"),
+                ("ip", "text"),
+                ("user_agent", "text"),
+                ("detail", "text"),
+            ),
+        ),
     ),
 )

@@ -39,6 +39,29 @@ def json_array(records: Iterable[Record], seen: Callable[[Record], None]) -> Ite
     yield bytes(buffer)
 
 
+def coalesce(blocks: Iterable[bytes], size: int = FLUSH_AT) -> Iterator[bytes]:
+    """Join small blocks (COPY sends one a row) into large ones, cutting only between blocks."""
+    buffer = bytearray()
+    for block in blocks:
+        buffer += block
+        if len(buffer) >= size:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+def json_array_from_lines(lines: Iterable[bytes], seen: Callable[[int], None]) -> Iterator[bytes]:
+    """Turn blocks of whole lines, one JSON object each, into a JSON array, as a stream."""
+    yield b"["
+    separator = b"\n"
+    for block in coalesce(lines):
+        seen(block.count(b"\n"))
+        yield separator + block[:-1].replace(b"\n", b",\n")
+        separator = b",\n"
+    yield b"\n]\n"
+
+
 def csv_cell(value: Any) -> str:
     """Render one value for CSV, neutralising anything a spreadsheet would evaluate."""
     if value is None:
