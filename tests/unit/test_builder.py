@@ -14,6 +14,7 @@ import pytest
 from webapp.archives.builder import (
     ArchiveError,
     BuildCancelled,
+    Bulk,
     Field,
     FileRef,
     Owner,
@@ -139,3 +140,33 @@ def test_verify_rejects_what_is_not_an_archive(tmp_path: Path) -> None:
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip")
     assert not verify_archive(junk).ok
+
+
+def test_cancel_during_a_bulk_copy_closes_its_source_at_once(tmp_path: Path) -> None:
+    closed: list[bool] = []
+
+    def json_lines(_conn: Any, _user: int) -> Iterator[bytes]:
+        try:
+            for i in range(200_000):
+                yield b'{"id": %d, "title": "x"}\n' % i
+        finally:
+            closed.append(True)  # a real COPY is cancelled and drained here
+
+    plain = notes_section(200_000)
+    bulk = Bulk(lambda _conn: True, json_lines, lambda _c, _u: iter([b"id,title\n"]))
+    section = Section(
+        plain.name, plain.description, plain.fields, plain.count, plain.records, bulk=bulk
+    )
+
+    def cancel_midway(phase: str, done: int, total: int) -> None:
+        if done >= 50_000:
+            raise BuildCancelled()
+
+    try:
+        build(tmp_path, [section], cancel_midway)
+    except BuildCancelled:
+        # Checked while the traceback still holds the frames, as when the runner releases
+        # its connection: the COPY must already be closed, not left for the GC.
+        closed_when_raised = list(closed)
+    assert closed_when_raised == [True]
+    assert list((tmp_path / "out").iterdir()) == []

@@ -5,24 +5,36 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import orjson
 
 from webapp.archives.builder.sections import Record
 
 FLUSH_AT = 256 * 1024
+T = TypeVar("T")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@contextmanager
+def closing_source(iterable: Iterable[T]) -> Iterator[Iterator[T]]:
+    """Close a generator source on any exit, so a database cursor or COPY ends now, not at GC."""
+    source = iter(iterable)
+    try:
+        yield source
+    finally:
+        if isinstance(source, Generator):
+            source.close()
 
 
 def json_array(records: Iterable[Record], seen: Callable[[Record], None]) -> Iterator[bytes]:
     """Yield a JSON array of the records in large chunks, telling `seen` of each one."""
     buffer = bytearray(b"[")
     separator = b"\n"
-    source = iter(records)
-    try:
+    with closing_source(records) as source:
         for record in source:
             buffer += separator
             buffer += orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
@@ -31,10 +43,6 @@ def json_array(records: Iterable[Record], seen: Callable[[Record], None]) -> Ite
             if len(buffer) >= FLUSH_AT:
                 yield bytes(buffer)
                 buffer.clear()
-    finally:
-        # Release a database cursor now, on cancel or error too, not whenever GC runs.
-        if isinstance(source, Generator):
-            source.close()
     buffer += b"\n]\n"
     yield bytes(buffer)
 
@@ -42,11 +50,12 @@ def json_array(records: Iterable[Record], seen: Callable[[Record], None]) -> Ite
 def coalesce(blocks: Iterable[bytes], size: int = FLUSH_AT) -> Iterator[bytes]:
     """Join small blocks (COPY sends one a row) into large ones, cutting only between blocks."""
     buffer = bytearray()
-    for block in blocks:
-        buffer += block
-        if len(buffer) >= size:
-            yield bytes(buffer)
-            buffer.clear()
+    with closing_source(blocks) as source:
+        for block in source:
+            buffer += block
+            if len(buffer) >= size:
+                yield bytes(buffer)
+                buffer.clear()
     if buffer:
         yield bytes(buffer)
 
@@ -55,10 +64,11 @@ def json_array_from_lines(lines: Iterable[bytes], seen: Callable[[int], None]) -
     """Turn blocks of whole lines, one JSON object each, into a JSON array, as a stream."""
     yield b"["
     separator = b"\n"
-    for block in coalesce(lines):
-        seen(block.count(b"\n"))
-        yield separator + block[:-1].replace(b"\n", b",\n")
-        separator = b",\n"
+    with closing_source(coalesce(lines)) as blocks:
+        for block in blocks:
+            seen(block.count(b"\n"))
+            yield separator + block[:-1].replace(b"\n", b",\n")
+            separator = b",\n"
     yield b"\n]\n"
 
 

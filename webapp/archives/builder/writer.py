@@ -20,7 +20,13 @@ from sqlalchemy.engine import Connection
 from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile, stream_zip
 
 from webapp.archives.builder import content
-from webapp.archives.builder.encoding import CsvSpool, coalesce, json_array, json_array_from_lines
+from webapp.archives.builder.encoding import (
+    CsvSpool,
+    closing_source,
+    coalesce,
+    json_array,
+    json_array_from_lines,
+)
 from webapp.archives.builder.errors import ArchiveError
 from webapp.archives.builder.sections import Bulk, FileRef, Record, Section
 
@@ -164,12 +170,8 @@ class _Plan:
 
     def _bulk_members(self, section: Section, bulk: Bulk) -> Iterator[MemberFile]:
         """Pipe bytes the database already formatted; only the preview goes through Python."""
-        records = iter(section.records(self.conn, self.owner.id))
-        try:
+        with closing_source(section.records(self.conn, self.owner.id)) as records:
             self.previews[section.name] = list(itertools.islice(records, self.preview_rows))
-        finally:
-            if isinstance(records, Generator):
-                records.close()
         lines = bulk.json_lines(self.conn, self.owner.id)
         yield self._member(
             f"{section.name}.json",
