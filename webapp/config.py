@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 HOUR = 3600
+SOFT_LIMIT_GRACE = 15
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
@@ -54,7 +55,9 @@ def celery_defaults(
         "task_reject_on_worker_lost": True,
         # One message at a time per process: a long build never hoards the queue.
         "worker_prefetch_multiplier": 1,
-        "task_soft_time_limit": soft_limit,
+        # The heartbeat stops a build at soft_limit between batches; Celery's signal-driven
+        # soft limit is only the backstop, since it can interrupt a driver mid-call.
+        "task_soft_time_limit": min(soft_limit + SOFT_LIMIT_GRACE, hard_limit - 1),
         "task_time_limit": hard_limit,
         # Unacked messages come back only after this; it must exceed the hard limit.
         "broker_transport_options": {

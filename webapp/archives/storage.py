@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from flask import current_app
@@ -22,6 +23,15 @@ def storage_key_for(claim: Claim) -> str:
 def archive_path(storage_key: str) -> Path:
     """Return the path of a stored archive."""
     return archive_dir() / storage_key
+
+
+def remove_partials(job_id: uuid.UUID) -> int:
+    """Delete temp files of a job's earlier attempts: they died, and their lease is gone."""
+    removed = 0
+    for partial in archive_dir().glob(f".{job_id}-*.partial"):
+        partial.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def remove(storage_key: str | None) -> None:

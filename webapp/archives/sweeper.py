@@ -60,6 +60,7 @@ def sweep() -> SweepReport:
                         error=WORKER_LOST,
                     )
                 )
+                storage.remove_partials(job_id)  # no attempt will come back for them
                 failed += 1
             else:
                 conn.execute(

@@ -1,0 +1,100 @@
+"""Redis refuses, freezes, errors or forgets: requests stay fast and every job completes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.faults.checks import assert_succeeded_once
+from tests.faults.conftest import Cluster, count
+from tests.support.http import api, sign_up
+from tests.support.services import RedisServer, free_port
+from webapp.archives import service
+from webapp.archives.models import ArchiveJob
+from webapp.auth.accounts import create_user
+from webapp.extensions import db
+
+
+def timed_request(app: Flask, email: str) -> tuple[float, dict[str, object]]:
+    client = app.test_client()
+    sign_up(client, email)
+    started = time.monotonic()
+    response = api(client, "POST", "/api/archives")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 202, response.json
+    return elapsed, response.json
+
+
+def test_redis_refusing_connections_answers_fast_then_sweeper_recovers(cluster: Cluster) -> None:
+    # Given Redis is down (nothing listens on the broker's port)
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    # When a user requests an archive
+    elapsed, job = timed_request(cluster.make_app(url), "refused@example.com")
+    # Then the answer comes at once and the job waits, queued, in the database
+    assert elapsed < 2.0
+    assert job["status"] == "queued"
+    # And once Redis is back, the sweeper sends the message and a worker completes it
+    cluster.extra_redis.append(RedisServer(port))
+    cluster.worker(broker_url=url)
+    cluster.beat(broker_url=url)
+    cluster.wait(str(job["id"]), lambda j: j.ready, what="final state")
+    assert_succeeded_once(cluster, str(job["id"]), attempts=1)
+
+
+def test_frozen_redis_still_answers_within_the_socket_timeout(cluster: Cluster) -> None:
+    app = cluster.make_app()
+    os.kill(cluster.redis.process.pid, signal.SIGSTOP)
+    try:
+        elapsed, job = timed_request(app, "frozen@example.com")
+    finally:
+        os.kill(cluster.redis.process.pid, signal.SIGCONT)
+    timeouts = app.config["CELERY"]["broker_transport_options"]
+    bound = timeouts["socket_timeout"] * (timeouts["max_retries"] + 1) + 1.0
+    assert elapsed < bound, f"{elapsed:.1f}s"
+    assert job["status"] == "queued"
+    cluster.worker()
+    cluster.beat()
+    cluster.wait(str(job["id"]), lambda j: j.ready, what="final state")
+    assert_succeeded_once(cluster, str(job["id"]), attempts=1)
+
+
+def test_enqueue_raising_after_the_commit_is_recovered_by_the_sweeper(cluster: Cluster) -> None:
+    # Given a broker that accepts connections but refuses this client's commands
+    locked = RedisServer(password="only-the-workers-know")
+    cluster.extra_redis.append(locked)
+    no_password = f"redis://127.0.0.1:{locked.port}/0"
+    # When the web process commits the job and its enqueue raises
+    elapsed, job = timed_request(cluster.make_app(no_password), "raises@example.com")
+    assert elapsed < 2.0 and job["status"] == "queued"
+    # Then the sweeper, which can publish, recovers it
+    cluster.worker(broker_url=locked.url)
+    cluster.beat(broker_url=locked.url)
+    cluster.wait(str(job["id"]), lambda j: j.ready, what="final state")
+    assert_succeeded_once(cluster, str(job["id"]), attempts=1)
+
+
+def test_redis_restarted_empty_with_fifty_jobs_queued_all_complete(cluster: Cluster) -> None:
+    # Given fifty queued jobs whose messages sit in Redis, and no worker yet
+    with cluster.app.app_context():
+        users = [create_user(f"user{i}@example.com", "a long enough password") for i in range(50)]
+        db.session.commit()
+        job_ids = [str(service.request_archive(user.id)[0].id) for user in users]
+    # When Redis restarts empty, losing every message
+    port = cluster.redis.port
+    cluster.redis.stop()
+    cluster.redis = RedisServer(port)
+    # Then workers and the sweeper complete all fifty
+    cluster.worker(concurrency=2)
+    cluster.beat()
+    done = sa.select(sa.func.count()).where(ArchiveJob.status == "succeeded")
+    deadline = time.monotonic() + 120
+    while count(cluster.app, done) < 50 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert count(cluster.app, done) == 50, cluster.logs()
+    for job_id in job_ids:
+        assert cluster.job(job_id).attempts == 1

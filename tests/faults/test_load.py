@@ -1,0 +1,132 @@
+"""Fifty users, 500 concurrent requests, a real HTTP server: no 5xx, one active job each."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import sqlalchemy as sa
+
+from tests.conftest import ROOT
+from tests.faults.checks import active_jobs_per_user_above_one
+from tests.faults.conftest import BIN, Cluster, count
+from tests.support.services import free_port, port_open
+from webapp.archives.models import ArchiveJob
+from webapp.auth.accounts import create_user
+from webapp.extensions import db
+
+USERS, REQUESTS = 50, 500
+PASSWORD = "a long enough password"
+TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+class Visitor:
+    """One person's browser: a cookie jar and the page's CSRF token."""
+
+    def __init__(self, base: str, email: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        token = self.token("/auth/login")
+        form = urllib.parse.urlencode(
+            {"email": email, "password": PASSWORD, "csrf_token": token}
+        ).encode()
+        with self.opener.open(f"{base}/auth/login", form, timeout=30) as landed:
+            assert landed.url.endswith("/notes"), landed.url
+        self.csrf = self.token("/notes")
+
+    def token(self, path: str) -> str:
+        with self.opener.open(f"{self.base}{path}", timeout=30) as page:
+            match = TOKEN.search(page.read().decode())
+        assert match
+        return match.group(1)
+
+    def request_archive(self) -> int:
+        request = urllib.request.Request(
+            f"{self.base}/api/archives",
+            data=b"",
+            method="POST",
+            headers={"X-CSRFToken": self.csrf, "Accept": "application/json"},
+        )
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+
+def test_fifty_users_five_hundred_concurrent_requests(cluster: Cluster) -> None:
+    # Given a gunicorn server, two workers and beat, and fifty accounts with some data
+    with cluster.app.app_context():
+        for i in range(USERS):
+            create_user(f"load{i}@example.com", PASSWORD)
+        db.session.commit()
+    port = free_port()
+    with open(cluster.folder / "gunicorn.log", "wb") as log:
+        server = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "4",
+                "--threads",
+                "8",
+                "webapp:create_app()",
+            ],
+            cwd=ROOT,
+            env=cluster.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    cluster.processes.append(server)
+    cluster.worker(concurrency=2)
+    cluster.worker(concurrency=2)
+    cluster.beat()
+    deadline = time.monotonic() + 30
+    while not port_open("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    base = f"http://127.0.0.1:{port}"
+    with ThreadPoolExecutor(max_workers=USERS) as pool:
+        visitors = list(pool.map(lambda i: Visitor(base, f"load{i}@example.com"), range(USERS)))
+
+    # A monitor checks the invariant the whole time
+    violations: list[int] = []
+    stop = threading.Event()
+
+    def monitor() -> None:
+        while not stop.is_set():
+            violations.append(active_jobs_per_user_above_one(cluster))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=monitor)
+    watcher.start()
+    try:
+        # When they send five hundred requests at once
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            codes = list(pool.map(lambda i: visitors[i % USERS].request_archive(), range(REQUESTS)))
+        # Then nothing failed, and every job completes
+        assert not [code for code in codes if code >= 500], codes
+        assert set(codes) <= {200, 202}, sorted(set(codes))
+        unfinished = sa.select(sa.func.count()).where(ArchiveJob.status.in_(("queued", "running")))
+        deadline = time.monotonic() + 180
+        while count(cluster.app, unfinished) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        watcher.join()
+    assert count(cluster.app, unfinished) == 0, cluster.logs()
+    assert max(violations) == 0
+    succeeded = sa.select(sa.func.count()).where(ArchiveJob.status == "succeeded")
+    assert count(cluster.app, succeeded) == codes.count(202) >= USERS
+    users_with_jobs = sa.select(sa.func.count(sa.distinct(ArchiveJob.user_id)))
+    assert count(cluster.app, users_with_jobs) == USERS
