@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import config
 from webapp.extensions import celery_init_app, csrf, db, login_manager
@@ -62,6 +63,13 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     celery.update(app.config["CELERY"])
     celery.update((test_config or {}).get("CELERY", {}))
     app.config["CELERY"] = celery
+    app.config["RATELIMIT_STORAGE_URI"] = (
+        app.config["RATELIMIT_STORAGE_URI"] or celery["broker_url"]
+    )
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops:
+        # Trust X-Forwarded-* only from this many proxies; a client cannot spoof its address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _register_features(app: Flask) -> None:
@@ -72,6 +80,7 @@ def _register_features(app: Flask) -> None:
     from webapp.archives import cli as archives_cli
     from webapp.auth import bp as auth_bp
     from webapp.auth import cli as auth_cli
+    from webapp.auth import throttle
     from webapp.notes import bp as notes_bp
     from webapp.notes import cli as notes_cli
 
@@ -81,4 +90,5 @@ def _register_features(app: Flask) -> None:
         app.cli.add_command(group)
     errors.init_app(app)
     security.init_app(app)
+    throttle.init_app(app)
     import webapp.archives.tasks  # noqa: F401  (registers the @shared_task functions)

@@ -30,6 +30,15 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": 10,
     "REAUTH_SECONDS": 900,
     "PREFER_HTTPS": False,
+    "PROXY_FIX_HOPS": 0,  # how many reverse proxies set X-Forwarded-For; 0 trusts none
+    "RATELIMIT_STORAGE_URI": None,  # None: the Celery broker's Redis
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "keepsake-limits",
+    # If Redis is down, logins still work (unthrottled, and logged) rather than all failing.
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
+    "LOGIN_ADDRESS_LIMIT": "20 per 15 minutes",
+    "REGISTER_LIMIT": "10 per hour",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import orjson
 from flask.testing import FlaskCliRunner
@@ -16,7 +17,7 @@ PASSWORD = "a browser test password"
 
 
 def test_user_watches_progress_and_downloads_the_archive(
-    live_server: str, browser: Browser, runner: FlaskCliRunner, tmp_path: Path
+    live_server: str, worker: Any, browser: Browser, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     page = browser.new_page(accept_downloads=True, viewport={"width": 1100, "height": 800})
     # Register and log in

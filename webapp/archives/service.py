@@ -103,13 +103,15 @@ def cancel(job: ArchiveJob) -> bool:
             .where(jobs.c.id == job.id, jobs.c.status.in_(ACTIVE_STATES))
             .values(cancel_requested=True)
         ).rowcount
-        conn.execute(
+        stopped_now = conn.execute(
             sa.update(jobs)
             .where(jobs.c.id == job.id, jobs.c.status == QUEUED)
             .values(status=CANCELLED, phase=CANCELLED, finished_at=utcnow())
-        )
+        ).rowcount
     if flagged:
-        record(job.user_id, "archive_cancel_requested", str(job.id))
+        # A running build records archive_cancelled itself when its worker stops.
+        kind = "archive_cancelled" if stopped_now else "archive_cancel_requested"
+        record(job.user_id, kind, str(job.id))
         db.session.commit()
     db.session.refresh(job)
     return bool(flagged)

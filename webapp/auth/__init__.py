@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
-from webapp.auth import views  # noqa: E402,F401
+from webapp.auth import account_page, views  # noqa: E402,F401

@@ -35,3 +35,10 @@ class ConfirmPasswordForm(FlaskForm):  # type: ignore[misc]
     """The current password, asked again before a sensitive action."""
 
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
+    """The current password, then the new one."""
+
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField("New password", validators=[DataRequired()])
