@@ -31,6 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = secrets.token_hex(32)
 TABLES = ("activity_events", "archive_jobs", "attachments", "notes", "users")
 REDIS_TEST_DB = 9
+# Per test session, so two runs on one machine never take each other's messages or counts.
+SESSION = uuid.uuid4().hex[:8]
+QUEUE = f"keepsake-test-{SESSION}"
+LIMITS_PREFIX = f"keepsake-limits-{SESSION}"
 
 
 def migrate(database_url: str, revision: str = "head", downgrade: bool = False) -> None:
@@ -82,10 +86,8 @@ def redis_base() -> str:
 
 @pytest.fixture(scope="session")
 def broker_url(redis_base: str) -> str:
-    """A Redis database of its own for this test session, emptied first."""
-    url = f"{redis_base.rstrip('/')}/{REDIS_TEST_DB}"
-    redis.Redis.from_url(url).flushdb()
-    return url
+    """The tests' Redis database; this session's keys carry SESSION in their names."""
+    return f"{redis_base.rstrip('/')}/{REDIS_TEST_DB}"
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +100,7 @@ def database_url(make_database: Callable[[], str]) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url: str, broker_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """The app on PostgreSQL and Redis, with short leases for quick recovery tests."""
+    """The app on PostgreSQL and Redis, with its own queue and no cooldown."""
     files = tmp_path_factory.mktemp("files")
     return create_app(
         {
@@ -108,7 +110,12 @@ def app(database_url: str, broker_url: str, tmp_path_factory: pytest.TempPathFac
             "UPLOAD_DIR": str(files / "uploads"),
             "ARCHIVE_DIR": str(files / "archives"),
             "ARCHIVE_COOLDOWN": 0,
-            "CELERY": {"broker_url": broker_url, "result_backend": broker_url},
+            "RATELIMIT_KEY_PREFIX": LIMITS_PREFIX,
+            "CELERY": {
+                "broker_url": broker_url,
+                "result_backend": broker_url,
+                "task_default_queue": QUEUE,
+            },
         }
     )
 
@@ -127,8 +134,8 @@ def clean_state(app: Flask, broker_url: str) -> Iterator[Flask]:
         shutil.rmtree(app.config[key], ignore_errors=True)
         os.makedirs(app.config[key])
     broker = redis.Redis.from_url(broker_url)
-    broker.delete("celery")
-    for key in broker.scan_iter("*keepsake-limits*"):  # throttling counts of earlier tests
+    broker.delete(QUEUE)
+    for key in broker.scan_iter(f"*{LIMITS_PREFIX}*"):  # throttling counts of earlier tests
         broker.delete(key)
     yield app
     app.config.clear()
@@ -212,6 +219,6 @@ def paused_worker(clean_state: Flask, worker: Any) -> Iterator[Any]:
     """The worker, told through Celery's remote control to stop taking messages for a while."""
     control = clean_state.extensions["celery"].control
     target = [worker.hostname]
-    assert control.cancel_consumer("celery", destination=target, reply=True, timeout=5)
+    assert control.cancel_consumer(QUEUE, destination=target, reply=True, timeout=5)
     yield worker
-    assert control.add_consumer("celery", destination=target, reply=True, timeout=5)
+    assert control.add_consumer(QUEUE, destination=target, reply=True, timeout=5)
