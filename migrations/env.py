@@ -26,7 +26,15 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 def run_migrations() -> None:
     """Migrate the database the app is configured for."""
     app = create_app()
-    with app.app_context(), db.engine.connect() as connection:
+    with app.app_context():
+        try:
+            _migrate()
+        finally:
+            db.engine.dispose()  # a migration is a one-off: keep no pooled connection open
+
+
+def _migrate() -> None:
+    with db.engine.connect() as connection:
         is_postgres = connection.dialect.name == "postgresql"
         if is_postgres:
             connection.execute(sa.text("SET lock_timeout = '10s'"))

@@ -34,8 +34,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": None,  # None: the Celery broker's Redis
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_KEY_PREFIX": "keepsake-limits",
-    # If Redis is down, logins still work (unthrottled, and logged) rather than all failing.
+    # If Redis is down or frozen, logins still work (unthrottled, logged) within a second
+    # rather than failing or hanging.
     "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     "LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
     "LOGIN_ADDRESS_LIMIT": "20 per 15 minutes",
     "REGISTER_LIMIT": "10 per hour",
@@ -71,15 +73,15 @@ def celery_defaults(
         # Unacked messages come back only after this; it must exceed the hard limit.
         "broker_transport_options": {
             "visibility_timeout": hard_limit + 10 * 60,
-            "socket_timeout": 2,
-            "socket_connect_timeout": 2,
+            "socket_timeout": 1,
+            "socket_connect_timeout": 1,
             # Bounded publish retries so .delay() never hangs a web request.
             "max_retries": 1,
             "interval_start": 0,
             "interval_step": 0.2,
             "interval_max": 0.5,
         },
-        "broker_connection_timeout": 2,
+        "broker_connection_timeout": 1,
         "broker_connection_retry_on_startup": True,
         "task_publish_retry": True,
         "task_publish_retry_policy": {
@@ -88,8 +90,8 @@ def celery_defaults(
             "interval_step": 0.2,
             "interval_max": 0.5,
         },
-        "redis_socket_timeout": 2,
-        "redis_socket_connect_timeout": 2,
+        "redis_socket_timeout": 1,
+        "redis_socket_connect_timeout": 1,
         # On SIGTERM, finish the running build before exiting (soft shutdown).
         "worker_soft_shutdown_timeout": 60.0,
         "worker_enable_soft_shutdown_on_idle": True,

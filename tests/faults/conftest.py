@@ -42,6 +42,7 @@ class Cluster:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.extra_redis: list[RedisServer] = []
         self.settings: dict[str, Any] = dict(FAST)
+        self.apps: list[Flask] = []
         self.app = self.make_app()
 
     @property
@@ -66,7 +67,7 @@ class Cluster:
     def make_app(self, broker_url: str | None = None) -> Flask:
         """An in-process app (for requests and checks) configured like the subprocesses."""
         url = broker_url or self.redis.url
-        return create_app(
+        app = create_app(
             {
                 "SECRET_KEY": SECRET,
                 "SQLALCHEMY_DATABASE_URI": self.database_url,
@@ -76,6 +77,8 @@ class Cluster:
                 **self.settings,
             }
         )
+        self.apps.append(app)
+        return app
 
     def start(
         self, *args: str, broker_url: str | None = None, **popen: Any
@@ -153,6 +156,9 @@ class Cluster:
                 process.wait()
         for server in [self.redis, *self.extra_redis]:
             server.stop()
+        for app in self.apps:  # close pooled connections, or PostgreSQL runs out of slots
+            with app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture

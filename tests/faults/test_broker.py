@@ -47,20 +47,27 @@ def test_redis_refusing_connections_answers_fast_then_sweeper_recovers(cluster: 
 
 
 def test_frozen_redis_still_answers_within_the_socket_timeout(cluster: Cluster) -> None:
+    # Given a web process whose broker connection is warm (one user already requested)
     app = cluster.make_app()
+    _, first = timed_request(app, "warm@example.com")
+    # When Redis freezes (SIGSTOP: connections are accepted, nothing is answered)
     os.kill(cluster.redis.process.pid, signal.SIGSTOP)
     try:
+        # Then logging in still works (throttling fails open) and the request answers in time
         elapsed, job = timed_request(app, "frozen@example.com")
     finally:
         os.kill(cluster.redis.process.pid, signal.SIGCONT)
-    timeouts = app.config["CELERY"]["broker_transport_options"]
-    bound = timeouts["socket_timeout"] * (timeouts["max_retries"] + 1) + 1.0
+    options = app.config["CELERY"]["broker_transport_options"]
+    # One timeout on the pooled connection, then one per publish attempt.
+    bound = options["socket_timeout"] * (options["max_retries"] + 2) + 0.5
     assert elapsed < bound, f"{elapsed:.1f}s"
     assert job["status"] == "queued"
+    # And both jobs complete once Redis thaws
     cluster.worker()
     cluster.beat()
-    cluster.wait(str(job["id"]), lambda j: j.ready, what="final state")
-    assert_succeeded_once(cluster, str(job["id"]), attempts=1)
+    for job_id in (str(first["id"]), str(job["id"])):
+        cluster.wait(job_id, lambda j: j.ready, what="final state")
+        assert cluster.job(job_id).status == "succeeded"
 
 
 def test_enqueue_raising_after_the_commit_is_recovered_by_the_sweeper(cluster: Cluster) -> None:

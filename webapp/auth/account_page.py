@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -13,7 +13,7 @@ from webapp.auth.activity import record
 from webapp.auth.forms import ChangePasswordForm
 from webapp.auth.models import ActivityEvent
 from webapp.auth.passwords import hash_password, password_problem, verify_password
-from webapp.auth.session import login_required, mark_authenticated
+from webapp.auth.session import end_all_sessions, login_required, mark_authenticated
 from webapp.extensions import db
 
 EVENTS_SHOWN = 100
@@ -66,9 +66,6 @@ def change_password() -> str | Response:
 def logout_everywhere() -> Response:
     """Void every session and remember-me cookie of this account, this one included."""
     if FlaskForm().validate_on_submit():
-        current_user.session_version += 1
-        record(current_user.id, "logout_everywhere")
-        db.session.commit()
-        logout_user()
+        end_all_sessions(current_user, "logout_everywhere")
         flash("You are logged out on every device.", "info")
     return redirect(url_for("auth.login"))

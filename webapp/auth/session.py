@@ -8,8 +8,9 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app, session
 from flask_login import login_required as _login_required
-from flask_login import login_user
+from flask_login import login_user, logout_user
 
+from webapp.auth.activity import record
 from webapp.auth.models import User
 from webapp.extensions import db, login_manager
 from webapp.types import utcnow
@@ -41,6 +42,14 @@ def start_session(user: User, *, remember: bool) -> None:
     login_user(user, remember=remember)
     user.last_login_at = utcnow()
     mark_authenticated()
+
+
+def end_all_sessions(user: User, kind: str) -> None:
+    """Void every session and remember-me cookie of the account, then log this one out."""
+    user.session_version += 1
+    record(user.id, kind)
+    db.session.commit()
+    logout_user()
 
 
 def mark_authenticated() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.auth import bp
@@ -12,7 +12,12 @@ from webapp.auth.activity import record
 from webapp.auth.forms import ConfirmPasswordForm, LoginForm, RegisterForm
 from webapp.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from webapp.auth.redirects import safe_next
-from webapp.auth.session import login_required, mark_authenticated, start_session
+from webapp.auth.session import (
+    end_all_sessions,
+    login_required,
+    mark_authenticated,
+    start_session,
+)
 from webapp.extensions import db
 
 LOGIN_FAILED = "Invalid email or password."
@@ -65,10 +70,8 @@ def login() -> str | Response:
 @login_required
 def logout() -> Response:
     """End this session and void every copy of its cookies."""
-    current_user.session_version += 1
-    record(current_user.id, "logout")
-    db.session.commit()
-    logout_user()
+    # Logging out voids the session version, so no copy of this session's cookies survives.
+    end_all_sessions(current_user, "logout")
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
