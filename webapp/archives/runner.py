@@ -20,6 +20,8 @@ from webapp.extensions import db
 
 log = logging.getLogger(__name__)
 DISK_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+DISK_FULL = "The server ran out of space while writing your archive. Please try again later."
+INTERNAL_ERROR = "Something went wrong on our side. We have logged it; please try again."
 
 
 def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
@@ -71,24 +73,13 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
         return _end(claim, FAILED, exc.code, exc.message)
     except SoftTimeLimitExceeded:
         return _end(claim, FAILED, "time_limit", lifecycle.TIME_LIMIT_MESSAGE)
-    except OSError as exc:
-        if exc.errno not in DISK_ERRORS:
-            raise
-        return _end(
-            claim,
-            FAILED,
-            "disk_full",
-            "The server ran out of space while writing your archive. Please try again later.",
-        )
     except Exception as exc:
-        if not is_transient(exc):
-            log.exception("job %s failed unexpectedly", claim.job_id)
-            _end(
-                claim,
-                FAILED,
-                "internal_error",
-                "Something went wrong on our side. We have logged it; please try again.",
-            )
+        if is_transient(exc):
+            raise  # the task retries it
+        if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:
+            return _end(claim, FAILED, "disk_full", DISK_FULL)
+        log.exception("job %s failed unexpectedly", claim.job_id)
+        _end(claim, FAILED, "internal_error", INTERNAL_ERROR)
         raise
     key = storage.storage_key_for(claim)
     if not lifecycle.succeed(claim, result, key, int(config["ARCHIVE_TTL"])):

@@ -86,7 +86,15 @@ def _enqueue_waiting() -> int:
             )
             .with_for_update(skip_locked=True)
         ).all()
-    return sum(enqueue.send(job_id, user_id) for job_id, user_id in waiting)
+        # Marked while locked: a second sweeper skips these rows instead of re-sending them.
+        # A publish that then fails is tried again after the grace period.
+        if waiting:
+            conn.execute(
+                sa.update(jobs)
+                .where(jobs.c.id.in_([job_id for job_id, _ in waiting]))
+                .values(enqueued_at=utcnow())
+            )
+    return sum(enqueue.publish(job_id, user_id) for job_id, user_id in waiting)
 
 
 def _notify_worker_lost() -> None:
