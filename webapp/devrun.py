@@ -64,6 +64,7 @@ def main() -> None:
             env["FLASK_CELERY__broker_url"] = env["FLASK_CELERY__result_backend"] = url
 
         def run(*args: str) -> None:
+            """Run a command from the virtualenv and stop if it fails."""
             subprocess.run([str(BIN / args[0]), *args[1:]], env=env, cwd=ROOT, check=True)
 
         run("alembic", "upgrade", "head")

@@ -47,6 +47,7 @@ def _wants_json() -> bool:
 
 
 def _respond(status: int, code: str, message: str) -> Response | tuple[str, int]:
+    """Answer JSON or a page, whichever the client wants."""
     if _wants_json():
         return api_error(status, code, message)
     return render_template("error.html", status=status, message=message), status
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> Response | tuple[str, int]:
+        """Explain an expired or foreign form instead of a bare 400."""
         return _respond(
             400,
             "csrf_failed",
@@ -65,12 +67,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
+        """Answer every HTTP error in our own format."""
         status = error.code or 500
         message = MESSAGES.get(status) or error.description or "Request failed."
         return _respond(status, CODES.get(status, "error"), message)
 
     @app.errorhandler(OperationalError)
     def database_down(error: OperationalError) -> Response:
+        """Answer 503 while the database is unreachable."""
         log.error("database unavailable: %s", error.orig)
         db.session.rollback()
         # JSON even for pages: rendering one would need the database again.
@@ -78,10 +82,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response | tuple[str, int]:
+        """Log a bug with its traceback, show the user a plain 500."""
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _respond(500, CODES[500], MESSAGES[500])
 
     def unauthorized() -> Response:
+        """Answer 401 JSON to API clients, send browsers to the login page."""
         if _wants_json():
             return api_error(401, "login_required", "Log in first.")
         return redirect(url_for("auth.login", next=request.full_path))

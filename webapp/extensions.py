@@ -39,7 +39,10 @@ def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app whose tasks all run inside the Flask app context."""
 
     class FlaskTask(Task):  # type: ignore[misc]
+        """A task that always runs inside the Flask app context."""
+
         def __call__(self, *args: object, **kwargs: object) -> object:
+            """Run the task inside the app context, so it can use db.session and config."""
             with app.app_context():
                 return self.run(*args, **kwargs)
 
@@ -55,6 +58,7 @@ def _dispose_engines_after_fork(app: Flask) -> None:
     """Give each forked pool child its own connections, never the parent's sockets."""
 
     def dispose(**_: Any) -> None:
+        """Drop the pooled connections inherited from the parent process."""
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)

@@ -29,6 +29,7 @@ def readyz() -> tuple[Response, int]:
 
 
 def _database_ok() -> bool:
+    """Tell whether the database answers a trivial query."""
     try:
         with db.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
@@ -38,6 +39,7 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
+    """Tell whether the broker answers PING within the probe timeout."""
     url = current_app.config["CELERY"]["broker_url"]
     client = redis.Redis.from_url(
         url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT

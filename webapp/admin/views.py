@@ -30,6 +30,7 @@ def admin_required(view: F) -> F:
     @wraps(view)
     @login_required
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        """Answer 404 to non-admins, as if the page did not exist."""
         if not current_user.is_admin:
             abort(404)
         return view(*args, **kwargs)
@@ -54,6 +55,7 @@ def archives() -> str:
 def _act(
     job_id: uuid.UUID, action: Callable[[ArchiveJob], bool], done: str, refused: str
 ) -> Response:
+    """Apply an admin action to a job and say how it went."""
     job = db.session.get(ArchiveJob, job_id)
     if job is None:
         abort(404)

@@ -34,6 +34,7 @@ def recent_login_required(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        """Run the view, or ask for the password first when the login is stale."""
         if is_recent_login():
             return view(*args, **kwargs)
         wants_page = request.method == "GET" and request.accept_mimetypes.accept_html

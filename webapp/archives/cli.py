@@ -24,6 +24,7 @@ def archives() -> None:
 
 
 def _user(email: str) -> User:
+    """Find an account or stop with a clear message."""
     user = find_user(email)
     if user is None:
         raise click.ClickException(f"no account for {email}")
@@ -31,6 +32,7 @@ def _user(email: str) -> User:
 
 
 def _job(job_id: str) -> ArchiveJob:
+    """Find a job by id or stop with a clear message."""
     try:
         job = db.session.get(ArchiveJob, uuid.UUID(job_id))
     except ValueError:
@@ -62,6 +64,7 @@ def build_cmd(email: str) -> None:
         heartbeat = lifecycle.Heartbeat(claim, 600)
 
         def progress(phase: str, done: int, total: int) -> None:
+            """Renew the lease and move the bar."""
             heartbeat(phase, done, total)
             bar.update((done * 100 // total if total else 0) - bar.pos)
 

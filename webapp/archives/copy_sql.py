@@ -24,6 +24,7 @@ TIME = "to_json({c}) #>> '{{}}' AS {c}"
 
 
 def _copy(conn: Connection, statement: str) -> Iterator[bytes]:
+    """Yield the blocks of a COPY TO STDOUT on the build's own connection."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(statement) as copy:
@@ -37,6 +38,7 @@ def copy_bulk(table: str, columns: tuple[tuple[str, str], ...]) -> Bulk:
     """Describe a user's rows of `table` as COPY output; kinds are 'int', 'text' or 'time'."""
 
     def query(user_id: int, csv: bool) -> str:
+        """Build the SELECT for one user, with CSV cells neutralised when asked."""
         exprs = [
             (NEUTRAL if kind == "text" else TIME if kind == "time" else "{c}").format(c=name)
             if csv

@@ -48,6 +48,7 @@ class Claim:
 
 
 def _event(conn: Connection, user_id: int, kind: str, job_id: uuid.UUID) -> None:
+    """Add an activity event in the same transaction as the state change."""
     conn.execute(
         sa.insert(ActivityEvent.__table__).values(
             user_id=user_id,
@@ -89,6 +90,7 @@ class Heartbeat:
     """Writes progress and renews the lease, at most once a second; reads the cancel flag."""
 
     def __init__(self, claim: Claim, lease_seconds: int, time_limit: float | None = None) -> None:
+        """Remember the claim, the lease length and when the time limit runs out."""
         self.claim = claim
         self.lease_seconds = lease_seconds
         self.deadline = time.monotonic() + time_limit if time_limit else None

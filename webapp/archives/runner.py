@@ -91,6 +91,7 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
 
 
 def _end(claim: Claim, status: str, code: str | None, message: str | None) -> str:
+    """Record an unsuccessful end and notify when it is a failure."""
     if lifecycle.finish_unsuccessfully(claim, status, code, message) and status == FAILED:
         notify.job_finished(claim.job_id)
     return status

@@ -38,7 +38,10 @@ def _stream(conn: Connection, query: Executable) -> Iterator[dict[str, Any]]:
 
 
 def _counter(model: Any) -> Any:
+    """Count a user's rows of a table, for progress totals and the manifest."""
+
     def count(conn: Connection, user_id: int) -> int:
+        """Count the user's rows."""
         query = sa.select(sa.func.count()).select_from(model).where(model.user_id == user_id)
         return int(conn.scalar(query) or 0)
 
@@ -57,6 +60,7 @@ def is_packed(content_type: str, name: str) -> bool:
 
 
 def _profile(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
+    """Yield the account's own row."""
     columns = (
         User.id,
         User.email,
@@ -69,11 +73,13 @@ def _profile(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
 
 
 def _notes(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
+    """Yield the user's notes, oldest first."""
     columns = (Note.id, Note.title, Note.body, Note.created_at, Note.updated_at)
     return _stream(conn, sa.select(*columns).where(Note.user_id == user_id).order_by(Note.id))
 
 
 def _attachments(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
+    """Yield the user's file rows, oldest first."""
     columns = (
         Attachment.id,
         Attachment.original_name,
@@ -88,6 +94,7 @@ def _attachments(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
 
 
 def _file_records(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
+    """Describe each file as files.json lists it, with its path in the archive."""
     for row in _attachments(conn, user_id):
         yield {
             "id": row["id"],
@@ -101,6 +108,7 @@ def _file_records(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
 
 
 def _file_refs(conn: Connection, user_id: int) -> Iterator[FileRef]:
+    """Point the builder at each stored file and say whether to deflate it."""
     for row in _attachments(conn, user_id):
         yield FileRef(
             member_name=member_path(row["id"], row["original_name"]),
@@ -112,6 +120,7 @@ def _file_refs(conn: Connection, user_id: int) -> Iterator[FileRef]:
 
 
 def _activity(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
+    """Yield the account's activity events, oldest first."""
     columns = (
         ActivityEvent.id,
         ActivityEvent.kind,
@@ -125,6 +134,7 @@ def _activity(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
 
 
 def _profile_count(conn: Connection, user_id: int) -> int:
+    """A profile section always has exactly one record."""
     return 1
 
 

@@ -12,6 +12,7 @@ from webapp.archives.service import is_downloadable
 
 
 def _iso(moment: datetime | None) -> str | None:
+    """Write a moment as ISO 8601, or None."""
     return moment.isoformat() if moment else None
 
 

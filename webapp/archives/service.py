@@ -30,6 +30,7 @@ class CooldownActive(Exception):
     """A recent archive succeeded; the next may be requested after retry_after seconds."""
 
     def __init__(self, retry_after: int) -> None:
+        """Keep the wait so the answer can carry Retry-After."""
         super().__init__(retry_after)
         self.retry_after = retry_after
 

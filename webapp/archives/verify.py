@@ -51,6 +51,7 @@ def verify_archive(path: Path) -> Report:
 def _check_member(
     archive: zipfile.ZipFile, name: str, entry: dict[str, object], report: Report
 ) -> None:
+    """Hash one member as a stream and compare it with its manifest entry."""
     digest, size = hashlib.sha256(), 0
     with archive.open(name) as member:
         while chunk := member.read(CHUNK):

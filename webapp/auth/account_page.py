@@ -20,6 +20,7 @@ EVENTS_SHOWN = 100
 
 
 def _page(form: ChangePasswordForm) -> str:
+    """Render the account page with the user's latest events."""
     events = db.session.scalars(
         sa.select(ActivityEvent)
         .where(ActivityEvent.user_id == current_user.id)

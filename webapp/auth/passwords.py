@@ -36,6 +36,7 @@ def needs_rehash(password_hash: str) -> bool:
 
 @cache
 def _common_passwords() -> frozenset[str]:
+    """Load the shipped list of common passwords once."""
     text = resources.files("webapp").joinpath("data/common-passwords.txt").read_text("utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 

@@ -17,11 +17,13 @@ log = logging.getLogger(__name__)
 
 
 def _account() -> str:
+    """Key failures by the account they target."""
     return "login-account:" + normalize_email(request.form.get("email", ""))
 
 
 def _address() -> str:
     # remote_addr is the socket's peer unless PROXY_FIX_HOPS says a proxy may set it.
+    """Key failures by the client's address."""
     return "address:" + (request.remote_addr or "unknown")
 
 

@@ -25,6 +25,7 @@ REGISTERED = "If that email can be used, your account is ready: log in with it."
 
 
 def _next_url() -> str:
+    """Where to go after logging in: a local `next`, or the notes."""
     return safe_next(request.args.get("next") or request.form.get("next"), url_for("notes.index"))
 
 

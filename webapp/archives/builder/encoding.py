@@ -88,6 +88,7 @@ class CsvSpool:
     """Collects CSV rows in a temporary file while the JSON pass runs."""
 
     def __init__(self, columns: tuple[str, ...], spool: IO[bytes]) -> None:
+        """Start the CSV with its header row."""
         self._spool = spool
         self._text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)
         self._columns = columns

@@ -55,6 +55,7 @@ class BuildResult:
 
 def _deflate() -> Any:
     # ISA-L at level 1 deflates ~3.5x faster than zlib with smaller output (bench/).
+    """Make a raw-deflate compressor with ISA-L at level 1."""
     return isal_zlib.compressobj(1, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
 
 
@@ -142,6 +143,7 @@ class _Plan:
         yield self._manifest()
 
     def _section_members(self, section: Section) -> Iterator[MemberFile]:
+        """Yield a section's data members, then its files."""
         if section.bulk is not None and section.bulk.available(self.conn):
             yield from self._bulk_members(section, section.bulk)
         else:
@@ -159,6 +161,7 @@ class _Plan:
             csv_spool = CsvSpool(columns, raw)
 
             def seen(record: Record) -> None:
+                """Feed one record to the CSV spool, the preview and the progress count."""
                 csv_spool.add(record)
                 if len(preview) < self.preview_rows:
                     preview.append(record)
@@ -180,12 +183,14 @@ class _Plan:
         yield self._member(f"{section.name}.csv", coalesce(bulk.csv(self.conn, self.owner.id)))
 
     def _advance(self, phase: str, items: int) -> None:
+        """Count items and report progress every PROGRESS_EVERY of them."""
         before = self.done
         self.done += items
         if self.done // PROGRESS_EVERY != before // PROGRESS_EVERY:
             self.progress(phase, self.done, self.total)
 
     def _file_member(self, ref: FileRef) -> MemberFile:
+        """Store packed files as they are, deflate the rest."""
         self.done += 1
         self.progress("files", self.done, self.total)
         if ref.compress:
@@ -197,10 +202,12 @@ class _Plan:
     def _member(
         self, name: str, chunks: Iterable[bytes], method: Any = ZIP_64, expect: str | None = None
     ) -> MemberFile:
+        """Describe a member for stream-zip, counting it for the final check."""
         self.member_count += 1
         return (name, self.generated_at, MODE, method, self._tracked(name, chunks, expect))
 
     def _tracked(self, name: str, chunks: Iterable[bytes], expect: str | None) -> Iterator[bytes]:
+        """Pass bytes through while hashing them for the manifest."""
         digest, size = hashlib.sha256(), 0
         for chunk in chunks:
             digest.update(chunk)
@@ -212,6 +219,7 @@ class _Plan:
         self.manifest_spool.write(orjson.dumps(entry) + b"\n")
 
     def _manifest(self) -> MemberFile:
+        """Describe the manifest member, written last so it can list every other one."""
         head = {
             "format": content.FORMAT,
             "version": content.VERSION,
@@ -224,6 +232,7 @@ class _Plan:
 
     def _manifest_chunks(self, head: dict[str, Any]) -> Iterator[bytes]:
         # The head's closing "\n}\n" gives way to the files list, streamed from the spool.
+        """Stream the manifest, its files list read back from the spool."""
         yield _dumps(head)[:-3] + b',\n  "files": ['
         self.manifest_spool.seek(0)
         separator = b"\n    "
@@ -234,6 +243,7 @@ class _Plan:
 
 
 def _dumps(value: Any) -> bytes:
+    """Serialise small JSON members readably."""
     return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n"
 
 
@@ -282,6 +292,7 @@ def _check(path: Path, expected_members: int) -> None:
 
 
 def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable, not only the file's bytes."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
