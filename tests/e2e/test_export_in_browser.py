@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def test_user_watches_progress_and_downloads_the_archive(
             "seed",
             "browser@example.com",
             "--notes",
-            "200000",
+            "500000",
             "--files",
             "2",
             "--file-kib",
@@ -57,6 +58,8 @@ def test_user_watches_progress_and_downloads_the_archive(
     page.evaluate("window.__sameDocument = true")
     running = page.locator('article[data-status="running"] progress')
     expect(running).to_be_visible(timeout=30_000)
+    expect(running).to_have_attribute("value", re.compile(r"^[1-9][0-9]?$"), timeout=30_000)
+    page.screenshot(path=str(ROOT / "docs" / "archives-progress.png"))
     done = page.locator('article[data-status="succeeded"] a.download')
     expect(done).to_be_visible(timeout=120_000)
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
@@ -71,7 +74,7 @@ def test_user_watches_progress_and_downloads_the_archive(
     assert verify_archive(saved).ok
     with zipfile.ZipFile(saved) as archive:
         titles = {note["title"] for note in orjson.loads(archive.read("notes.json"))}
-        assert "Written in a browser <script>" in titles and len(titles) == 200_001
+        assert "Written in a browser <script>" in titles and len(titles) == 500_001
         offline = tmp_path / "index.html"
         offline.write_bytes(archive.read("index.html"))
 
