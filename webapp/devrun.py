@@ -46,6 +46,32 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
+def _run(env: dict[str, str], *args: str) -> None:
+    """Run a command from the virtualenv and stop if it fails."""
+    subprocess.run([str(BIN / args[0]), *args[1:]], env=env, cwd=ROOT, check=True)
+
+
+def _prepare(env: dict[str, str], password: str) -> None:
+    """Migrate the SQLite database and make the demo account the first time."""
+    _run(env, "alembic", "upgrade", "head")
+    seed = ["--notes", "25", "--files", "3", "--file-kib", "64", "--password", password]
+    _run(env, "flask", "demo", "seed", DEMO_EMAIL, *seed, "--if-new")
+
+
+def _serve(env: dict[str, str], port: int) -> list[subprocess.Popen[bytes]]:
+    """Start web, worker and beat, each in its own session so Ctrl-C reaches only us."""
+    schedule = str(INSTANCE / "celerybeat-schedule")
+    commands = (
+        ["flask", "run", "--host", "127.0.0.1", "--port", str(port)],
+        ["celery", "-A", "make_celery", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        ["celery", "-A", "make_celery", "beat", "--loglevel", "INFO", "--schedule", schedule],
+    )
+    return [
+        subprocess.Popen([str(BIN / c[0]), *c[1:]], env=env, cwd=ROOT, start_new_session=True)
+        for c in commands
+    ]
+
+
 def main() -> None:
     """Prepare the instance folder, start every process and wait for Ctrl-C."""
     INSTANCE.mkdir(exist_ok=True)
@@ -62,47 +88,8 @@ def main() -> None:
         if "FLASK_CELERY__broker_url" not in env:
             url = _start_redis(children)
             env["FLASK_CELERY__broker_url"] = env["FLASK_CELERY__result_backend"] = url
-
-        def run(*args: str) -> None:
-            """Run a command from the virtualenv and stop if it fails."""
-            subprocess.run([str(BIN / args[0]), *args[1:]], env=env, cwd=ROOT, check=True)
-
-        run("alembic", "upgrade", "head")
-        run(
-            "flask",
-            "demo",
-            "seed",
-            DEMO_EMAIL,
-            "--notes",
-            "25",
-            "--files",
-            "3",
-            "--file-kib",
-            "64",
-            "--password",
-            password,
-            "--if-new",
-        )
-        for command in (
-            ["flask", "run", "--host", "127.0.0.1", "--port", str(port)],
-            ["celery", "-A", "make_celery", "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            [
-                "celery",
-                "-A",
-                "make_celery",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(INSTANCE / "celerybeat-schedule"),
-            ],
-        ):
-            # Own session: Ctrl-C reaches only this runner, which stops them in order.
-            children.append(
-                subprocess.Popen(
-                    [str(BIN / command[0]), *command[1:]], env=env, cwd=ROOT, start_new_session=True
-                )
-            )
+        _prepare(env, password)
+        children += _serve(env, port)
         print(
             f"\n  Keepsake is running at http://127.0.0.1:{port}/\n"
             f"  Log in as {DEMO_EMAIL} with password {password}\n"
