@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import wait_for_job
 from tests.support.http import api, csrf_token, sign_up
 from webapp.archives.verify import verify_archive
+from webapp.extensions import db
 
 PHOTO = bytes(range(256)) * 400
 
@@ -235,3 +237,26 @@ def test_cancel_a_running_build_stops_it_and_leaves_no_file(
     job = wait_for_job(clean_state, job_id)
     assert job.status == "cancelled" and job.finished_at is not None
     assert list(Path(clean_state.config["ARCHIVE_DIR"]).iterdir()) == []
+
+
+def test_a_running_build_holds_no_idle_transaction_from_the_task(
+    clean_state: Flask, worker: Any, runner: Any
+) -> None:
+    client = clean_state.test_client()
+    sign_up(client, "idle@example.com")
+    seeded = runner.invoke(
+        args=["demo", "seed", "idle@example.com", "--notes", "300000", "--files", "0"]
+    )
+    assert seeded.exit_code == 0
+    job_id = api(client, "POST", "/api/archives").json["id"]
+    wait_for_job(clean_state, job_id, states=("running",))
+    with clean_state.app_context():
+        idle = db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'idle in transaction' AND query LIKE 'SELECT users.id%'"
+            )
+        )
+    assert idle == 0
+    api(client, "POST", f"/api/archives/{job_id}/cancel")
+    wait_for_job(clean_state, job_id)

@@ -33,6 +33,10 @@ def generate_user_archive(self: Task, user_id: int) -> str:
     user = db.session.get(User, user_id)
     if user is None:
         return "no_user"
+    # Keep the loaded user but end the session's transaction: a build may take hours, and an
+    # idle transaction would hold a connection and a lock on users all that time.
+    db.session.expunge(user)
+    db.session.rollback()
     claim = lifecycle.claim(user_id, int(current_app.config["ARCHIVE_LEASE_SECONDS"]))
     if claim is None:
         return "nothing_to_do"
