@@ -37,19 +37,23 @@ QUEUE = f"keepsake-test-{SESSION}"
 LIMITS_PREFIX = f"keepsake-limits-{SESSION}"
 
 
-def migrate(database_url: str, revision: str = "head", downgrade: bool = False) -> None:
-    """Run Alembic exactly as an admin would, against the given database."""
+def alembic(database_url: str, name: str, *args: str) -> None:
+    """Run an Alembic command exactly as an admin would, against the given database."""
     saved = {k: os.environ.get(k) for k in ("FLASK_SQLALCHEMY_DATABASE_URI", "FLASK_SECRET_KEY")}
     os.environ.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_SECRET_KEY=SECRET)
     try:
-        config = Config(str(ROOT / "alembic.ini"))
-        (command.downgrade if downgrade else command.upgrade)(config, revision)
+        getattr(command, name)(Config(str(ROOT / "alembic.ini")), *args)
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def migrate(database_url: str, revision: str = "head", downgrade: bool = False) -> None:
+    """Upgrade (or downgrade) the given database to a revision."""
+    alembic(database_url, "downgrade" if downgrade else "upgrade", revision)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
-from webapp.extensions import csrf, db
+from webapp.extensions import db
 
 bp = Blueprint("health", __name__)
 PROBE_TIMEOUT = 1.0
@@ -50,6 +50,3 @@ def _broker_ok() -> bool:
         return False
     finally:
         client.close()
-
-
-csrf.exempt(bp)

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
-from tests.conftest import ROOT, SECRET, migrate
+from tests.conftest import alembic, migrate
 
 
 def check(url: str) -> None:
-    os.environ.update(FLASK_SQLALCHEMY_DATABASE_URI=url, FLASK_SECRET_KEY=SECRET)
-    try:
-        command.check(Config(str(ROOT / "alembic.ini")))  # raises on any drift
-    finally:
-        os.environ.pop("FLASK_SQLALCHEMY_DATABASE_URI")
-        os.environ.pop("FLASK_SECRET_KEY")
+    alembic(url, "check")  # raises on any drift
 
 
 def tables(url: str) -> set[str]:

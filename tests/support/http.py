@@ -12,11 +12,16 @@ PASSWORD = "a long test password 42"
 META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
-def csrf_token(client: FlaskClient, path: str = "/auth/login") -> str:
-    """Read the token every page carries in its meta tag."""
-    match = META.search(client.get(path).get_data(as_text=True))
+def token_in(html: str) -> str:
+    """Read the CSRF token every page carries in its meta tag."""
+    match = META.search(html)
     assert match, "page has no csrf-token meta tag"
     return match.group(1)
+
+
+def csrf_token(client: FlaskClient, path: str = "/auth/login") -> str:
+    """Fetch a page through the test client and read its CSRF token."""
+    return token_in(client.get(path).get_data(as_text=True))
 
 
 def register(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:

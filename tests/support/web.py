@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import http.cookiejar
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
 
-TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+from tests.support.http import token_in
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -49,9 +48,7 @@ class HttpBrowser:
             return Answer(error.code, error.headers, error.read().decode())
 
     def token(self, path: str = "/auth/login") -> str:
-        match = TOKEN.search(self.open(path).text)
-        assert match, f"no csrf-token on {path}"
-        return match.group(1)
+        return token_in(self.open(path).text)
 
     def post_form(
         self,

@@ -27,23 +27,17 @@ def create() -> Response | tuple[Response, int] | tuple[Response, int, dict[str,
     try:
         job, created = service.request_archive(current_user.id)
     except service.CooldownActive as wait:
-        return cooldown_response(wait.retry_after)
+        return cooldown_response(wait)
     if not created:
         return jsonify(job_json(job)), 200
     location = url_for("archives_api.show", job_id=job.id)
     return jsonify(job_json(job)), 202, {"Location": location}
 
 
-def cooldown_response(retry_after: int) -> Response:
-    """Answer 429 with Retry-After and a message a person can act on."""
-    minutes = max(1, round(retry_after / 60))
-    response = api_error(
-        429,
-        "cooldown",
-        f"You made an archive recently; you can request another in about "
-        f"{minutes} minute{'s' if minutes != 1 else ''}.",
-    )
-    response.headers["Retry-After"] = str(retry_after)
+def cooldown_response(wait: service.CooldownActive) -> Response:
+    """Answer 429 with Retry-After and the cooldown's message."""
+    response = api_error(429, "cooldown", wait.message)
+    response.headers["Retry-After"] = str(wait.retry_after)
     return response
 
 

@@ -34,6 +34,16 @@ class CooldownActive(Exception):
         super().__init__(retry_after)
         self.retry_after = retry_after
 
+    @property
+    def message(self) -> str:
+        """Say when the next request is possible, in words a person can act on."""
+        minutes = max(1, round(self.retry_after / 60))
+        plural = "s" if minutes != 1 else ""
+        return (
+            "You made an archive recently; "
+            f"you can request another in about {minutes} minute{plural}."
+        )
+
 
 def active_job(user_id: int) -> ArchiveJob | None:
     """Return the user's queued or running job, if any."""

@@ -38,11 +38,7 @@ def request_archive() -> Response:
                 "info",
             )
         except service.CooldownActive as wait:
-            flash(
-                f"You made an archive recently; try again in {max(1, wait.retry_after // 60)} "
-                "minute(s).",
-                "error",
-            )
+            flash(wait.message, "error")
     return redirect(url_for("archives_pages.index"))
 
 
