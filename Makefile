@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/python -m webapp.devrun
+	$(BIN)/python -m dev.run
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

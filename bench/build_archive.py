@@ -52,7 +52,7 @@ def env_for(database: str, folder: Path) -> dict[str, str]:
 def child(email: str) -> None:
     """Build one archive in this fresh process, as `flask archives build` does."""
     from webapp import create_app
-    from webapp.archives import lifecycle, runner, service
+    from webapp.archives import actions, runner, transitions
     from webapp.auth.accounts import find_user
     from webapp.extensions import db
 
@@ -60,8 +60,8 @@ def child(email: str) -> None:
     with app.app_context():
         user = find_user(email)
         assert user is not None
-        job, _ = service.request_archive(user.id, ignore_cooldown=True, enqueue_message=False)
-        claim = lifecycle.claim(user.id, 600)
+        job, _ = actions.request_archive(user.id, ignore_cooldown=True, enqueue_message=False)
+        claim = transitions.claim(user.id, 600)
         assert claim is not None
         rss_before = peak_rss_mib()
         started = time.perf_counter()

@@ -3,57 +3,26 @@
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from celery.contrib.testing.worker import start_worker
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.serving import make_server
 
 from tests.support import services
+from tests.support.jobs import settle_jobs
+from tests.support.migrations import migrate
+from tests.support.settings import LIMITS_PREFIX, QUEUE, REDIS_TEST_DB, SECRET, TABLES
 from webapp import create_app
-from webapp.archives.models import ArchiveJob
 from webapp.extensions import db
-
-ROOT = Path(__file__).resolve().parent.parent
-SECRET = secrets.token_hex(32)
-TABLES = ("activity_events", "archive_jobs", "attachments", "notes", "users")  # children first
-REDIS_TEST_DB = 9
-# Per test session, so two runs on one machine never take each other's messages or counts.
-SESSION = uuid.uuid4().hex[:8]
-QUEUE = f"keepsake-test-{SESSION}"
-LIMITS_PREFIX = f"keepsake-limits-{SESSION}"
-
-
-def alembic(database_url: str, name: str, *args: str) -> None:
-    """Run an Alembic command exactly as an admin would, against the given database."""
-    saved = {k: os.environ.get(k) for k in ("FLASK_SQLALCHEMY_DATABASE_URI", "FLASK_SECRET_KEY")}
-    os.environ.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_SECRET_KEY=SECRET)
-    try:
-        getattr(command, name)(Config(str(ROOT / "alembic.ini")), *args)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def migrate(database_url: str, revision: str = "head", downgrade: bool = False) -> None:
-    """Upgrade (or downgrade) the given database to a revision."""
-    alembic(database_url, "downgrade" if downgrade else "upgrade", revision)
 
 
 @pytest.fixture(scope="session")
@@ -153,22 +122,6 @@ def clean_state(app: Flask, broker_url: str) -> Iterator[Flask]:
     settle_jobs(app)
 
 
-def settle_jobs(app: Flask, timeout: float = 60.0) -> None:
-    """Stop new builds and wait for running ones, so the next test starts from nothing."""
-    with app.app_context():
-        db.session.execute(
-            sa.update(ArchiveJob).where(ArchiveJob.status == "queued").values(status="cancelled")
-        )
-        db.session.commit()
-        deadline = time.monotonic() + timeout
-        while db.session.scalar(sa.select(sa.func.count()).where(ArchiveJob.status == "running")):
-            db.session.rollback()
-            if time.monotonic() > deadline:
-                raise AssertionError("a build was still running after the test")
-            time.sleep(0.1)
-        db.session.rollback()
-
-
 @pytest.fixture
 def live_server(clean_state: Flask) -> Iterator[str]:
     """Serve the app on a real loopback port, for browsers and header-level HTTP tests."""
@@ -204,24 +157,6 @@ def client(clean_state: Flask) -> FlaskClient:
 def runner(clean_state: Flask) -> FlaskCliRunner:
     """Invoke `flask ...` commands of the app."""
     return clean_state.test_cli_runner()
-
-
-def wait_for_job(
-    app: Flask,
-    job_id: str,
-    states: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
-    timeout: float = 60.0,
-) -> ArchiveJob:
-    """Poll the job row (the source of truth) until it reaches one of `states`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with app.app_context():
-            job = db.session.get(ArchiveJob, uuid.UUID(job_id))
-            if job is not None and job.status in states:
-                db.session.expunge(job)
-                return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not reach {states} within {timeout}s")
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import ROOT, SECRET, migrate
+from tests.support.migrations import migrate
 from tests.support.services import RedisServer
+from tests.support.settings import ROOT, SECRET
 from webapp import create_app
 from webapp.archives.models import ArchiveJob
 from webapp.extensions import db

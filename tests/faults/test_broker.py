@@ -13,7 +13,7 @@ from tests.faults.checks import assert_succeeded_once
 from tests.faults.conftest import Cluster, count
 from tests.support.http import api, sign_up
 from tests.support.services import RedisServer, free_port
-from webapp.archives import service
+from webapp.archives import actions
 from webapp.archives.models import ArchiveJob
 from webapp.auth.accounts import create_user
 from webapp.extensions import db
@@ -90,7 +90,7 @@ def test_redis_restarted_empty_with_fifty_jobs_queued_all_complete(cluster: Clus
     with cluster.app.app_context():
         users = [create_user(f"user{i}@example.com", "a long enough password") for i in range(50)]
         db.session.commit()
-        job_ids = [str(service.request_archive(user.id)[0].id) for user in users]
+        job_ids = [str(actions.request_archive(user.id)[0].id) for user in users]
     # When Redis restarts empty, losing every message
     port = cluster.redis.port
     cluster.redis.stop()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tests.faults.checks import assert_failed, assert_succeeded_once
 from tests.faults.conftest import Cluster
-from webapp.archives import service
+from webapp.archives import actions
 from webapp.archives.tasks import generate_user_archive
 from webapp.auth.accounts import create_user
 from webapp.extensions import db
@@ -33,7 +33,7 @@ def seed_user(cluster: Cluster, email: str, notes: int = BIG, files: int = 2) ->
 
 def request(cluster: Cluster, user_id: int) -> str:
     with cluster.app.app_context():
-        job, created = service.request_archive(user_id)
+        job, created = actions.request_archive(user_id)
         assert created
         return str(job.id)
 

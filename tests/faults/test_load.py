@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
-from tests.conftest import ROOT
 from tests.faults.checks import active_jobs_per_user_above_one
 from tests.faults.conftest import BIN, Cluster, count
 from tests.support.services import free_port, port_open
+from tests.support.settings import ROOT
 from tests.support.web import HttpBrowser
 from webapp.archives.models import ArchiveJob
 from webapp.auth.accounts import create_user

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import wait_for_job
 from tests.support.http import api, csrf_token, sign_up
+from tests.support.jobs import wait_for_job
 from webapp.archives.verify import verify_archive
 from webapp.extensions import db
 

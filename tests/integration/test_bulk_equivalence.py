@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from webapp.archives.builder.encoding import CsvSpool, json_array, json_array_from_lines
-from webapp.archives.sections import SECTIONS
+from webapp.archives.contents import SECTIONS
 from webapp.auth.accounts import create_user
 from webapp.auth.activity import record
 from webapp.extensions import db

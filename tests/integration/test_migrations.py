@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import alembic, migrate
+from tests.support.migrations import alembic, migrate
 
 
 def check(url: str) -> None:

@@ -16,9 +16,10 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from tests.conftest import SECRET, wait_for_job
 from tests.support.http import api, csrf_token, sign_up
+from tests.support.jobs import wait_for_job
 from tests.support.services import free_port
+from tests.support.settings import SECRET
 from webapp import create_app
 from webapp.archives import notify
 from webapp.archives.models import ArchiveJob

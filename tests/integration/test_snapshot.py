@@ -9,7 +9,7 @@ import zipfile
 import orjson
 from flask import Flask
 
-from webapp.archives import lifecycle, runner, service
+from webapp.archives import actions, runner, transitions
 from webapp.auth.accounts import create_user
 from webapp.extensions import db
 from webapp.notes.models import Note
@@ -24,8 +24,8 @@ def test_json_and_csv_come_from_one_snapshot_despite_concurrent_writes(
         db.session.flush()
         seed_notes(user.id, 20_000)
         db.session.commit()
-        service.request_archive(user.id, enqueue_message=False)
-        claim = lifecycle.claim(user.id, 600)
+        actions.request_archive(user.id, enqueue_message=False)
+        claim = transitions.claim(user.id, 600)
         assert claim is not None
         engine = db.engine
         written: list[str] = []
@@ -46,7 +46,7 @@ def test_json_and_csv_come_from_one_snapshot_despite_concurrent_writes(
                 written.append(phase)
 
         result = runner.build(claim, user, progress)
-        lifecycle.succeed(claim, result, f"{claim.job_id}-{claim.attempt}.zip", 3600)
+        transitions.succeed(claim, result, f"{claim.job_id}-{claim.attempt}.zip", 3600)
         path = clean_state.config["ARCHIVE_DIR"] + f"/{claim.job_id}-{claim.attempt}.zip"
         with zipfile.ZipFile(path) as archive:
             notes = orjson.loads(archive.read("notes.json"))

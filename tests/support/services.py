@@ -8,8 +8,8 @@ import socket
 import tempfile
 from pathlib import Path
 
-from webapp import embedded_redis
-from webapp.embedded_redis import free_port
+from dev import embedded_redis
+from dev.embedded_redis import free_port
 
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LOCAL_REDIS = "redis://127.0.0.1:6379"

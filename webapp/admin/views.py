@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from webapp.admin import bp
-from webapp.archives import service
+from webapp.archives import actions
 from webapp.archives.models import ArchiveJob
 from webapp.auth.models import User
 from webapp.auth.session import login_required
@@ -69,7 +69,7 @@ def _act(
 def retry(job_id: uuid.UUID) -> Response:
     """Requeue a failed or cancelled job."""
     return _act(
-        job_id, service.retry, "Job requeued.", "Only failed or cancelled jobs can be retried."
+        job_id, actions.retry, "Job requeued.", "Only failed or cancelled jobs can be retried."
     )
 
 
@@ -77,4 +77,4 @@ def retry(job_id: uuid.UUID) -> Response:
 @admin_required
 def cancel(job_id: uuid.UUID) -> Response:
     """Cancel an active job."""
-    return _act(job_id, service.cancel, "Cancel requested.", "The job has already finished.")
+    return _act(job_id, actions.cancel, "Cancel requested.", "The job has already finished.")

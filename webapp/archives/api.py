@@ -9,7 +9,7 @@ from flask import jsonify, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp.archives import api_bp, service, storage
+from webapp.archives import actions, api_bp, storage
 from webapp.archives.access import owned_job, recent_login_required
 from webapp.archives.models import ACTIVE_STATES
 from webapp.archives.serialize import job_json
@@ -25,8 +25,8 @@ from webapp.extensions import db
 def create() -> Response | tuple[Response, int] | tuple[Response, int, dict[str, str]]:
     """Request an archive: 202 for a new job, 200 for the active one, 429 in cooldown."""
     try:
-        job, created = service.request_archive(current_user.id)
-    except service.CooldownActive as wait:
+        job, created = actions.request_archive(current_user.id)
+    except actions.CooldownActive as wait:
         return cooldown_response(wait)
     if not created:
         return jsonify(job_json(job)), 200
@@ -34,7 +34,7 @@ def create() -> Response | tuple[Response, int] | tuple[Response, int, dict[str,
     return jsonify(job_json(job)), 202, {"Location": location}
 
 
-def cooldown_response(wait: service.CooldownActive) -> Response:
+def cooldown_response(wait: actions.CooldownActive) -> Response:
     """Answer 429 with Retry-After and the cooldown's message."""
     response = api_error(429, "cooldown", wait.message)
     response.headers["Retry-After"] = str(wait.retry_after)
@@ -45,7 +45,7 @@ def cooldown_response(wait: service.CooldownActive) -> Response:
 @login_required
 def index() -> Response:
     """List the caller's archives, newest first."""
-    jobs = service.recent_jobs(current_user.id)
+    jobs = actions.recent_jobs(current_user.id)
     return jsonify({"archives": [job_json(job) for job in jobs]})
 
 
@@ -65,7 +65,7 @@ def download(job_id: uuid.UUID) -> Response:
     if job.status in ACTIVE_STATES:
         return api_error(409, "not_ready", "This archive is still being made.")
     path = storage.archive_path(job.storage_key) if job.storage_key else None
-    if not service.is_downloadable(job) or path is None or not path.exists():
+    if not actions.is_downloadable(job) or path is None or not path.exists():
         return api_error(
             410,
             "expired",
@@ -95,7 +95,7 @@ def download(job_id: uuid.UUID) -> Response:
 def cancel(job_id: uuid.UUID) -> Response | tuple[Response, int]:
     """Cancel a queued or running job: 202, or 409 when it has already finished."""
     job = owned_job(job_id)
-    if not service.cancel(job):
+    if not actions.cancel(job):
         return api_error(409, "already_finished", "This archive has already finished.")
     return jsonify(job_json(job)), 202
 
@@ -105,6 +105,6 @@ def cancel(job_id: uuid.UUID) -> Response | tuple[Response, int]:
 def delete(job_id: uuid.UUID) -> Response | tuple[str, int]:
     """Delete a finished job and its file: 204, or 409 while it is active."""
     job = owned_job(job_id)
-    if not service.delete(job):
+    if not actions.delete(job):
         return api_error(409, "still_active", "Cancel the archive before deleting it.")
     return "", 204

@@ -10,7 +10,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from webapp.archives import lifecycle, runner, service, sweeper
+from webapp.archives import actions, runner, sweeper, transitions
 from webapp.archives.models import ArchiveJob
 from webapp.archives.verify import verify_archive
 from webapp.auth.accounts import find_user
@@ -46,7 +46,7 @@ def _job(job_id: str) -> ArchiveJob:
 @click.argument("email")
 def request_cmd(email: str) -> None:
     """Request an archive on a user's behalf, as the web does."""
-    job, created = service.request_archive(_user(email).id, ignore_cooldown=True)
+    job, created = actions.request_archive(_user(email).id, ignore_cooldown=True)
     click.echo(f"{'queued' if created else 'already active'}: {job.id} ({job.status})")
 
 
@@ -56,12 +56,12 @@ def build_cmd(email: str) -> None:
     """Build a user's archive in this process, with a progress bar."""
     user = _user(email)
     # No message: this process builds it, so no worker may race for the claim.
-    job, _ = service.request_archive(user.id, ignore_cooldown=True, enqueue_message=False)
-    claim = lifecycle.claim(user.id, 600)
+    job, _ = actions.request_archive(user.id, ignore_cooldown=True, enqueue_message=False)
+    claim = transitions.claim(user.id, 600)
     if claim is None:
         raise click.ClickException(f"job {job.id} is already running in a worker")
     with click.progressbar(length=100, label="building", show_pos=True) as bar:
-        heartbeat = lifecycle.Heartbeat(claim, 600)
+        heartbeat = transitions.Heartbeat(claim, 600)
 
         def progress(phase: str, done: int, total: int) -> None:
             """Renew the lease and move the bar."""
@@ -96,7 +96,7 @@ def list_cmd(status: str | None) -> None:
 @click.argument("job_id")
 def retry_cmd(job_id: str) -> None:
     """Put a failed or cancelled job back in the queue."""
-    if not service.retry(_job(job_id)):
+    if not actions.retry(_job(job_id)):
         raise click.ClickException("only failed or cancelled jobs can be retried")
     click.echo(f"requeued {job_id}")
 
@@ -105,7 +105,7 @@ def retry_cmd(job_id: str) -> None:
 @click.argument("job_id")
 def cancel_cmd(job_id: str) -> None:
     """Cancel a queued or running job."""
-    if not service.cancel(_job(job_id)):
+    if not actions.cancel(_job(job_id)):
         raise click.ClickException("the job has already finished")
     click.echo(f"cancel requested for {job_id}")
 

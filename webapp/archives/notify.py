@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 
-from webapp.archives import lifecycle
+from webapp.archives import transitions
 from webapp.archives.models import SUCCEEDED, ArchiveJob
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -38,7 +38,7 @@ def compose(job: ArchiveJob, user: User) -> EmailMessage:
 
 def job_finished(job_id: uuid.UUID) -> None:
     """Send the one notification of a finished job (a duplicate run sends none)."""
-    if not lifecycle.take_notification(job_id):
+    if not transitions.take_notification(job_id):
         return
     job = db.session.get(ArchiveJob, job_id, populate_existing=True)
     user = db.session.get(User, job.user_id) if job else None

@@ -8,13 +8,13 @@ import logging
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 
-from webapp.archives import lifecycle, notify, storage
+from webapp.archives import notify, storage, transitions
 from webapp.archives.builder import ArchiveError, BuildCancelled, BuildResult, Owner, build_archive
 from webapp.archives.builder.writer import Progress
-from webapp.archives.lifecycle import Claim, LeaseLost
+from webapp.archives.contents import SECTIONS
 from webapp.archives.models import CANCELLED, FAILED
-from webapp.archives.sections import SECTIONS
 from webapp.archives.transient import is_transient
+from webapp.archives.transitions import Claim, LeaseLost
 from webapp.auth.models import User
 from webapp.extensions import db
 
@@ -59,7 +59,7 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
 def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
     """Build and record success, failure or cancellation; transient errors propagate."""
     config = current_app.config
-    progress = progress or lifecycle.Heartbeat(
+    progress = progress or transitions.Heartbeat(
         claim, int(config["ARCHIVE_LEASE_SECONDS"]), float(config["ARCHIVE_SOFT_TIME_LIMIT"])
     )
     try:
@@ -72,7 +72,7 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
     except ArchiveError as exc:
         return _end(claim, FAILED, exc.code, exc.message)
     except SoftTimeLimitExceeded:
-        return _end(claim, FAILED, "time_limit", lifecycle.TIME_LIMIT_MESSAGE)
+        return _end(claim, FAILED, "time_limit", transitions.TIME_LIMIT_MESSAGE)
     except Exception as exc:
         if is_transient(exc):
             raise  # the task retries it
@@ -82,7 +82,7 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
         _end(claim, FAILED, "internal_error", INTERNAL_ERROR)
         raise
     key = storage.storage_key_for(claim)
-    if not lifecycle.succeed(claim, result, key, int(config["ARCHIVE_TTL"])):
+    if not transitions.succeed(claim, result, key, int(config["ARCHIVE_TTL"])):
         storage.remove(key)
         log.warning("job %s: finished after losing its lease; discarded the file", claim.job_id)
         return "lost"
@@ -92,6 +92,6 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
 
 def _end(claim: Claim, status: str, code: str | None, message: str | None) -> str:
     """Record an unsuccessful end and notify when it is a failure."""
-    if lifecycle.finish_unsuccessfully(claim, status, code, message) and status == FAILED:
+    if transitions.finish_unsuccessfully(claim, status, code, message) and status == FAILED:
         notify.job_finished(claim.job_id)
     return status

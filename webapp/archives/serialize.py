@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import url_for
 
+from webapp.archives.actions import is_downloadable
 from webapp.archives.models import SUCCEEDED, ArchiveJob
-from webapp.archives.service import is_downloadable
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from webapp.archives.lifecycle import Claim
+from webapp.archives.transitions import Claim
 
 
 def archive_dir() -> Path:

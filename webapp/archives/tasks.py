@@ -8,7 +8,7 @@ import random
 from celery import Task, shared_task
 from flask import current_app
 
-from webapp.archives import lifecycle, runner, sweeper
+from webapp.archives import runner, sweeper, transitions
 from webapp.archives.transient import TRANSIENT_ERRORS
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -37,7 +37,7 @@ def generate_user_archive(self: Task, user_id: int) -> str:
     # idle transaction would hold a connection and a lock on users all that time.
     db.session.expunge(user)
     db.session.rollback()
-    claim = lifecycle.claim(user_id, int(current_app.config["ARCHIVE_LEASE_SECONDS"]))
+    claim = transitions.claim(user_id, int(current_app.config["ARCHIVE_LEASE_SECONDS"]))
     if claim is None:
         return "nothing_to_do"
     try:
@@ -49,10 +49,10 @@ def generate_user_archive(self: Task, user_id: int) -> str:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
 
-def _release(claim: lifecycle.Claim) -> None:
+def _release(claim: transitions.Claim) -> None:
     """Hand the job back; if the database is still down the lease expiry does it instead."""
     try:
-        lifecycle.release(claim, int(current_app.config["ARCHIVE_MAX_ATTEMPTS"]))
+        transitions.release(claim, int(current_app.config["ARCHIVE_MAX_ATTEMPTS"]))
     except TRANSIENT_ERRORS as exc:
         log.warning(
             "job %s: could not release (%s); the sweeper will once the lease ends",

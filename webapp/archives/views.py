@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from webapp.archives import pages_bp, service
+from webapp.archives import actions, pages_bp
 from webapp.archives.access import owned_job, recent_login_required
 from webapp.archives.serialize import job_json
 from webapp.auth.session import login_required
@@ -19,7 +19,7 @@ from webapp.auth.session import login_required
 @login_required
 def index() -> str:
     """Show the user's archives with live progress."""
-    jobs = service.recent_jobs(current_user.id)
+    jobs = actions.recent_jobs(current_user.id)
     return render_template(
         "archives/index.html", jobs=[job_json(job) for job in jobs], form=FlaskForm()
     )
@@ -32,12 +32,12 @@ def request_archive() -> Response:
     """Request an archive from the page's button."""
     if FlaskForm().validate_on_submit():
         try:
-            _, created = service.request_archive(current_user.id)
+            _, created = actions.request_archive(current_user.id)
             flash(
                 "Your archive is on its way." if created else "Your archive is already being made.",
                 "info",
             )
-        except service.CooldownActive as wait:
+        except actions.CooldownActive as wait:
             flash(wait.message, "error")
     return redirect(url_for("archives_pages.index"))
 
@@ -46,7 +46,7 @@ def request_archive() -> Response:
 @login_required
 def cancel(job_id: uuid.UUID) -> Response:
     """Cancel from the page."""
-    if FlaskForm().validate_on_submit() and not service.cancel(owned_job(job_id)):
+    if FlaskForm().validate_on_submit() and not actions.cancel(owned_job(job_id)):
         flash("That archive has already finished.", "error")
     return redirect(url_for("archives_pages.index"))
 
@@ -55,6 +55,6 @@ def cancel(job_id: uuid.UUID) -> Response:
 @login_required
 def delete(job_id: uuid.UUID) -> Response:
     """Delete from the page."""
-    if FlaskForm().validate_on_submit() and not service.delete(owned_job(job_id)):
+    if FlaskForm().validate_on_submit() and not actions.delete(owned_job(job_id)):
         flash("Cancel the archive before deleting it.", "error")
     return redirect(url_for("archives_pages.index"))

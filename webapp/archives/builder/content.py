@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from webapp.archives.builder.sections import Record, Section
+from webapp.archives.builder.spec import Record, Section
 
 FORMAT = "keepsake-archive"
 VERSION = 1

@@ -11,7 +11,7 @@ from typing import IO, Any, TypeVar
 
 import orjson
 
-from webapp.archives.builder.sections import Record
+from webapp.archives.builder.spec import Record
 
 FLUSH_AT = 256 * 1024
 T = TypeVar("T")

@@ -28,7 +28,7 @@ from webapp.archives.builder.encoding import (
     json_array_from_lines,
 )
 from webapp.archives.builder.errors import ArchiveError
-from webapp.archives.builder.sections import Bulk, FileRef, Record, Section
+from webapp.archives.builder.spec import Bulk, FileRef, Record, Section
 
 CHUNK = 1024 * 1024
 PROGRESS_EVERY = 500

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from webapp import embedded_redis
+from dev import embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"

@@ -11,7 +11,7 @@ from sqlalchemy.sql import Executable
 
 from webapp.archives.builder import Field, FileRef, Section
 from webapp.archives.builder.names import safe_file_name
-from webapp.archives.copy_sql import copy_bulk
+from webapp.archives.builder.postgres import copy_bulk
 from webapp.auth.models import ActivityEvent, User
 from webapp.notes import storage
 from webapp.notes.models import Attachment, Note

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.engine import Connection
 
-from webapp.archives.builder import Bulk
+from webapp.archives.builder.spec import Bulk
 
 # CSV format with control characters as quote and delimiter passes JSON text through verbatim:
 # row_to_json never emits them raw, so nothing is quoted or escaped.
