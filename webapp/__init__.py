@@ -75,14 +75,15 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 def _register_features(app: Flask) -> None:
     """Attach every feature folder's blueprint, CLI and hooks."""
     from webapp import errors, health, security
-    from webapp.admin import bp as admin_bp
-    from webapp.archives import api_bp, pages_bp
+    from webapp.admin.views import bp as admin_bp
     from webapp.archives import cli as archives_cli
-    from webapp.auth import bp as auth_bp
+    from webapp.archives.api import api_bp
+    from webapp.archives.views import pages_bp
+    from webapp.auth import account_page, throttle, views  # noqa: F401  (attach routes to auth_bp)
     from webapp.auth import cli as auth_cli
-    from webapp.auth import throttle
-    from webapp.notes import bp as notes_bp
+    from webapp.auth.blueprint import bp as auth_bp
     from webapp.notes import cli as notes_cli
+    from webapp.notes.views import bp as notes_bp
 
     for blueprint in (auth_bp, notes_bp, pages_bp, api_bp, admin_bp, health.bp):
         app.register_blueprint(blueprint)
@@ -91,4 +92,5 @@ def _register_features(app: Flask) -> None:
     errors.init_app(app)
     security.init_app(app)
     throttle.init_app(app)
-    import webapp.archives.tasks  # noqa: F401  (registers the @shared_task functions)
+    import webapp.archives.beat  # noqa: F401  (registers the @shared_task functions)
+    import webapp.archives.tasks  # noqa: F401

@@ -8,20 +8,20 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from webapp.admin import bp
 from webapp.archives import actions
-from webapp.archives.models import ArchiveJob
+from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.auth.models import User
 from webapp.auth.session import login_required
 from webapp.extensions import db
 
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
 F = TypeVar("F", bound=Callable[..., Any])
-STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "expired")
 
 
 def admin_required(view: F) -> F:
@@ -44,11 +44,15 @@ def archives() -> str:
     """List every job, optionally of one status."""
     status = request.args.get("status")
     query = sa.select(ArchiveJob, User.email).join(User).order_by(ArchiveJob.requested_at.desc())
-    if status in STATUSES:
+    if status in set(JobStatus):
         query = query.where(ArchiveJob.status == status)
     rows = db.session.execute(query.limit(200)).all()
     return render_template(
-        "admin/archives.html", rows=rows, status=status, statuses=STATUSES, form=FlaskForm()
+        "admin/archives.html",
+        rows=rows,
+        status=status,
+        statuses=[s.value for s in JobStatus],
+        form=FlaskForm(),
     )
 
 

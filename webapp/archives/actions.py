@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import math
-import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
-from webapp.archives import enqueue, storage
-from webapp.archives.models import (
-    ACTIVE_STATES,
-    CANCELLED,
-    FINAL_STATES,
-    QUEUED,
-    SUCCEEDED,
-    ArchiveJob,
-)
-from webapp.auth.activity import record
+from webapp.archives import enqueue, storage, transitions
+from webapp.archives.models import ACTIVE_STATES, ArchiveJob, JobStatus
 from webapp.extensions import db
 from webapp.types import utcnow
-
-jobs = ArchiveJob.__table__
 
 
 class CooldownActive(Exception):
@@ -70,7 +58,7 @@ def cooldown_remaining(user_id: int) -> int:
     """Seconds until the user may request again after their latest success."""
     latest = db.session.scalar(
         sa.select(sa.func.max(ArchiveJob.finished_at)).where(
-            ArchiveJob.user_id == user_id, ArchiveJob.status == SUCCEEDED
+            ArchiveJob.user_id == user_id, ArchiveJob.status == JobStatus.SUCCEEDED
         )
     )
     if latest is None:
@@ -89,77 +77,47 @@ def request_archive(
     wait = 0 if ignore_cooldown else cooldown_remaining(user_id)
     if wait:
         raise CooldownActive(wait)
-    job = ArchiveJob(id=uuid.uuid4(), user_id=user_id, status=QUEUED, requested_at=utcnow())
-    db.session.add(job)
-    record(user_id, "archive_requested", str(job.id))
-    try:
-        db.session.commit()
-    except IntegrityError:
+    job_id = transitions.request(user_id)
+    if job_id is None:
         # A concurrent request won the one-active-job index: answer with its job.
-        db.session.rollback()
         winner = active_job(user_id)
         if winner is None:
-            raise
+            raise LookupError(f"no active job for user {user_id} after a refused request")
         return winner, False
     if enqueue_message:
-        enqueue.send(job.id, user_id)
-    return job, True
+        enqueue.send(job_id, user_id)
+    return _reloaded(job_id), True
+
+
+def _reloaded(job_id: object) -> ArchiveJob:
+    """Read a job as the last transition left it."""
+    job = db.session.get(ArchiveJob, job_id, populate_existing=True)
+    if job is None:
+        raise LookupError(f"job {job_id} vanished")
+    return job
 
 
 def cancel(job: ArchiveJob) -> bool:
     """Cancel a queued job now, or flag a running one for its worker; False if finished."""
-    with db.engine.begin() as conn:
-        flagged = conn.execute(
-            sa.update(jobs)
-            .where(jobs.c.id == job.id, jobs.c.status.in_(ACTIVE_STATES))
-            .values(cancel_requested=True)
-        ).rowcount
-        stopped_now = conn.execute(
-            sa.update(jobs)
-            .where(jobs.c.id == job.id, jobs.c.status == QUEUED)
-            .values(status=CANCELLED, phase=CANCELLED, finished_at=utcnow())
-        ).rowcount
-    if flagged:
-        # A running build records archive_cancelled itself when its worker stops.
-        kind = "archive_cancelled" if stopped_now else "archive_cancel_requested"
-        record(job.user_id, kind, str(job.id))
-        db.session.commit()
+    outcome = transitions.request_cancel(job.id)
     db.session.refresh(job)
-    return bool(flagged)
+    return outcome is not None
 
 
 def delete(job: ArchiveJob) -> bool:
-    """Remove a finished job and its file; False while it is still active."""
-    if job.status not in FINAL_STATES:
+    """Remove a finished job, then its file; False while it is still active."""
+    deleted, storage_key = transitions.delete(job.id)
+    if not deleted:
         return False
-    storage.remove(job.storage_key)
-    record(job.user_id, "archive_deleted", str(job.id))
-    db.session.delete(job)
-    db.session.commit()
+    db.session.expunge(job)
+    storage.remove(storage_key)
     return True
 
 
 def retry(job: ArchiveJob) -> bool:
     """Put a failed or cancelled job back in the queue (admin); False if not possible."""
-    if job.status in ACTIVE_STATES or job.status == SUCCEEDED:
-        return False
-    job.status, job.phase, job.attempts, job.progress = QUEUED, "waiting", 0, 0
-    job.error_code = job.error = None
-    job.cancel_requested, job.finished_at, job.lease_until = False, None, None
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    if not transitions.retry(job.id):
         return False
     enqueue.send(job.id, job.user_id)
+    db.session.refresh(job)
     return True
-
-
-def is_downloadable(job: ArchiveJob) -> bool:
-    """Tell whether the job's file can still be fetched."""
-    return (
-        job.status == SUCCEEDED
-        and job.storage_key is not None
-        and job.expires_at is not None
-        and job.expires_at > utcnow()
-    )

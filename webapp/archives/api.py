@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import uuid
 
-from flask import jsonify, request, send_file, url_for
+from flask import Blueprint, jsonify, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp.archives import actions, api_bp, storage
+from webapp.archives import actions, storage
 from webapp.archives.access import owned_job, recent_login_required
 from webapp.archives.models import ACTIVE_STATES
 from webapp.archives.serialize import job_json
@@ -17,6 +17,8 @@ from webapp.auth.activity import record
 from webapp.auth.session import login_required
 from webapp.errors import api_error
 from webapp.extensions import db
+
+api_bp = Blueprint("archives_api", __name__, url_prefix="/api/archives")
 
 
 @api_bp.post("")
@@ -65,7 +67,7 @@ def download(job_id: uuid.UUID) -> Response:
     if job.status in ACTIVE_STATES:
         return api_error(409, "not_ready", "This archive is still being made.")
     path = storage.archive_path(job.storage_key) if job.storage_key else None
-    if not actions.is_downloadable(job) or path is None or not path.exists():
+    if not job.is_downloadable or path is None or not path.exists():
         return api_error(
             410,
             "expired",

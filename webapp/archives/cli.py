@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from webapp.archives import actions, runner, sweeper, transitions
-from webapp.archives.models import ArchiveJob
+from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.archives.verify import verify_archive
 from webapp.auth.accounts import find_user
 from webapp.auth.models import User
@@ -47,7 +47,7 @@ def _job(job_id: str) -> ArchiveJob:
 def request_cmd(email: str) -> None:
     """Request an archive on a user's behalf, as the web does."""
     job, created = actions.request_archive(_user(email).id, ignore_cooldown=True)
-    click.echo(f"{'queued' if created else 'already active'}: {job.id} ({job.status})")
+    click.echo(f"{'queued' if created else 'already active'}: {job.id} ({job.status.value})")
 
 
 @archives.command("build")
@@ -78,7 +78,7 @@ def build_cmd(email: str) -> None:
 @archives.command("list")
 @click.option(
     "--status",
-    type=click.Choice(["queued", "running", "succeeded", "failed", "cancelled", "expired"]),
+    type=click.Choice([status.value for status in JobStatus]),
 )
 def list_cmd(status: str | None) -> None:
     """List jobs, newest first."""
@@ -87,7 +87,7 @@ def list_cmd(status: str | None) -> None:
         query = query.where(ArchiveJob.status == status)
     for job, email in db.session.execute(query.limit(500)):
         click.echo(
-            f"{job.id}  {job.status:<9} {job.progress:>3}%  attempts={job.attempts}  "
+            f"{job.id}  {job.status.value:<9} {job.progress:>3}%  attempts={job.attempts}  "
             f"{email}  {job.error_code or ''}"
         )
 

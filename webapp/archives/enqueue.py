@@ -7,11 +7,9 @@ import uuid
 
 import kombu.exceptions
 import redis.exceptions
-import sqlalchemy as sa
 
-from webapp.archives.models import ArchiveJob
-from webapp.extensions import db
-from webapp.types import utcnow
+from webapp.archives import transitions
+from webapp.archives.tasks import generate_user_archive
 
 log = logging.getLogger(__name__)
 BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError, OSError)
@@ -19,8 +17,6 @@ BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError,
 
 def publish(job_id: uuid.UUID, user_id: int) -> bool:
     """Publish generate_user_archive(user_id); False (and a warning) if the broker is down."""
-    from webapp.archives.tasks import generate_user_archive
-
     try:
         generate_user_archive.delay(user_id)
     except BROKER_ERRORS as exc:
@@ -33,10 +29,5 @@ def send(job_id: uuid.UUID, user_id: int) -> bool:
     """Publish the job's message and note when, so the sweeper waits its grace period."""
     if not publish(job_id, user_id):
         return False
-    with db.engine.begin() as conn:
-        conn.execute(
-            sa.update(ArchiveJob.__table__)
-            .where(ArchiveJob.__table__.c.id == job_id)
-            .values(enqueued_at=utcnow())
-        )
+    transitions.mark_enqueued(job_id)
     return True

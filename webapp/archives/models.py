@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from webapp.extensions import db
-from webapp.types import UTCDateTime, utcnow
+from webapp.types import StrEnumType, UTCDateTime, utcnow, values_sql
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, EXPIRED = (
-    "queued",
-    "running",
-    "succeeded",
-    "failed",
-    "cancelled",
-    "expired",
-)
-ACTIVE_STATES = (QUEUED, RUNNING)
-FINAL_STATES = (SUCCEEDED, FAILED, CANCELLED, EXPIRED)
-_ACTIVE_SQL = sa.text("status IN ('queued', 'running')")
+
+class JobStatus(StrEnum):
+    """Where a job is: queued -> running -> succeeded | failed | cancelled; succeeded -> expired."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+ACTIVE_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINAL_STATES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED)
+_ACTIVE_SQL = sa.text(f"status IN ({values_sql(ACTIVE_STATES)})")
 
 
 class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
@@ -30,7 +35,7 @@ class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "archive_jobs"
     __table_args__ = (
         sa.CheckConstraint(
-            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'expired')",
+            f"status IN ({values_sql(JobStatus)})",
             name="status_known",
         ),
         # One active job per user; the database, not the view, settles races.
@@ -47,7 +52,9 @@ class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
 
     id: so.Mapped[uuid.UUID] = so.mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=QUEUED)
+    status: so.Mapped[JobStatus] = so.mapped_column(
+        StrEnumType(JobStatus, 16), default=JobStatus.QUEUED
+    )
     progress: so.Mapped[int] = so.mapped_column(default=0)
     phase: so.Mapped[str] = so.mapped_column(sa.String(32), default="waiting")
     items_done: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
@@ -71,3 +78,13 @@ class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
     def ready(self) -> bool:
         """Tell pollers a final state was reached (the seed's contract)."""
         return self.status in FINAL_STATES
+
+    @property
+    def is_downloadable(self) -> bool:
+        """Tell whether the job's file can still be fetched."""
+        return (
+            self.status == JobStatus.SUCCEEDED
+            and self.storage_key is not None
+            and self.expires_at is not None
+            and self.expires_at > utcnow()
+        )

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from flask import current_app
 
 from webapp.archives import transitions
-from webapp.archives.models import SUCCEEDED, ArchiveJob
+from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.auth.models import User
 from webapp.extensions import db
 
@@ -23,7 +23,7 @@ def compose(job: ArchiveJob, user: User) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = user.email
-    if job.status == SUCCEEDED:
+    if job.status == JobStatus.SUCCEEDED:
         message["Subject"] = "Your Keepsake archive is ready"
         body = (
             f"Your archive is ready to download until {job.expires_at:%Y-%m-%d %H:%M} UTC.\n"

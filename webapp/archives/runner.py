@@ -9,12 +9,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 
 from webapp.archives import notify, storage, transitions
-from webapp.archives.builder import ArchiveError, BuildCancelled, BuildResult, Owner, build_archive
+from webapp.archives.builder import ArchiveError, BuildResult, Owner, build_archive
 from webapp.archives.builder.writer import Progress
 from webapp.archives.contents import SECTIONS
-from webapp.archives.models import CANCELLED, FAILED
 from webapp.archives.transient import is_transient
-from webapp.archives.transitions import Claim, LeaseLost
+from webapp.archives.transitions import BuildCancelled, Claim, LeaseLost
 from webapp.auth.models import User
 from webapp.extensions import db
 
@@ -26,7 +25,7 @@ INTERNAL_ERROR = "Something went wrong on our side. We have logged it; please tr
 
 def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
     """Stream the user's archive from one consistent snapshot of the database."""
-    target = storage.archive_path(storage.storage_key_for(claim))
+    target = storage.archive_path(storage.storage_key_for(claim.job_id, claim.attempt))
     target.parent.mkdir(parents=True, exist_ok=True)
     if storage.remove_partials(claim.job_id):
         log.info("job %s: removed temp files of earlier attempts", claim.job_id)
@@ -68,20 +67,21 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
         log.warning("job %s: lease lost to another attempt; stopping", claim.job_id)
         return "lost"
     except BuildCancelled:
-        return _end(claim, CANCELLED, None, None)
+        transitions.cancel(claim)
+        return "cancelled"
     except ArchiveError as exc:
-        return _end(claim, FAILED, exc.code, exc.message)
+        return _fail(claim, exc.code, exc.message)
     except SoftTimeLimitExceeded:
-        return _end(claim, FAILED, "time_limit", transitions.TIME_LIMIT_MESSAGE)
+        return _fail(claim, "time_limit", transitions.TIME_LIMIT_MESSAGE)
     except Exception as exc:
         if is_transient(exc):
             raise  # the task retries it
         if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:
-            return _end(claim, FAILED, "disk_full", DISK_FULL)
+            return _fail(claim, "disk_full", DISK_FULL)
         log.exception("job %s failed unexpectedly", claim.job_id)
-        _end(claim, FAILED, "internal_error", INTERNAL_ERROR)
+        _fail(claim, "internal_error", INTERNAL_ERROR)
         raise
-    key = storage.storage_key_for(claim)
+    key = storage.storage_key_for(claim.job_id, claim.attempt)
     if not transitions.succeed(claim, result, key, int(config["ARCHIVE_TTL"])):
         storage.remove(key)
         log.warning("job %s: finished after losing its lease; discarded the file", claim.job_id)
@@ -90,8 +90,8 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
     return "succeeded"
 
 
-def _end(claim: Claim, status: str, code: str | None, message: str | None) -> str:
-    """Record an unsuccessful end and notify when it is a failure."""
-    if transitions.finish_unsuccessfully(claim, status, code, message) and status == FAILED:
+def _fail(claim: Claim, code: str, message: str) -> str:
+    """Record a failure and tell the user."""
+    if transitions.fail(claim, code, message):
         notify.job_finished(claim.job_id)
-    return status
+    return "failed"

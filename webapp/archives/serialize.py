@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import url_for
 
-from webapp.archives.actions import is_downloadable
-from webapp.archives.models import SUCCEEDED, ArchiveJob
+from webapp.archives.models import ArchiveJob, JobStatus
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -20,9 +19,9 @@ def job_json(job: ArchiveJob) -> dict[str, Any]:
     """Describe a job for pollers; `ready` and `successful` keep the seed's contract."""
     return {
         "id": str(job.id),
-        "status": job.status,
+        "status": job.status.value,
         "ready": job.ready,
-        "successful": job.status == SUCCEEDED,
+        "successful": job.status == JobStatus.SUCCEEDED,
         "progress": job.progress,
         "phase": job.phase,
         "items_done": job.items_done,
@@ -38,6 +37,6 @@ def job_json(job: ArchiveJob) -> dict[str, Any]:
         "size": job.size,
         "sha256": job.sha256,
         "download_url": (
-            url_for("archives_api.download", job_id=job.id) if is_downloadable(job) else None
+            url_for("archives_api.download", job_id=job.id) if job.is_downloadable else None
         ),
     }

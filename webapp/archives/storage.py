@@ -7,17 +7,15 @@ from pathlib import Path
 
 from flask import current_app
 
-from webapp.archives.transitions import Claim
-
 
 def archive_dir() -> Path:
     """Return the folder that holds archives and their temp files."""
     return Path(current_app.config["ARCHIVE_DIR"])
 
 
-def storage_key_for(claim: Claim) -> str:
+def storage_key_for(job_id: uuid.UUID, attempt: int) -> str:
     """Name each attempt's file apart, so a stale worker can never overwrite the winner's."""
-    return f"{claim.job_id}-{claim.attempt}.zip"
+    return f"{job_id}-{attempt}.zip"
 
 
 def archive_path(storage_key: str) -> Path:
@@ -31,6 +29,16 @@ def remove_partials(job_id: uuid.UUID) -> int:
     for partial in archive_dir().glob(f".{job_id}-*.partial"):
         partial.unlink(missing_ok=True)
         removed += 1
+    return removed
+
+
+def remove_stale_partials(older_than: float) -> int:
+    """Delete temp files last written before `older_than` (epoch seconds): no build owns them."""
+    removed = 0
+    for partial in archive_dir().glob(".*.partial"):
+        if partial.stat().st_mtime < older_than:
+            partial.unlink(missing_ok=True)
+            removed += 1
     return removed
 
 

@@ -1,32 +1,34 @@
-"""Celery tasks: thin shells that load ids, call plain functions and map errors to retries."""
+"""The archive task: a thin shell that loads ids, calls the runner and maps errors to retries.
+
+One budget bounds the work: ARCHIVE_MAX_ATTEMPTS, counted on the job row at each claim.
+Celery's retries only carry the wake-up (with its own backoff and jitter) and are unbounded;
+a wake-up that finds nothing to claim ends at once.
+"""
 
 from __future__ import annotations
 
 import logging
-import random
 
 from celery import Task, shared_task
 from flask import current_app
 
-from webapp.archives import runner, sweeper, transitions
+from webapp.archives import runner, transitions
 from webapp.archives.transient import TRANSIENT_ERRORS
 from webapp.auth.models import User
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
-MAX_MESSAGE_RETRIES = 8
-
-
-def backoff(retries: int) -> float:
-    """Exponential backoff with full jitter, capped at five minutes."""
-    return random.uniform(0, min(300.0, 2.0 ** (retries + 1)))
 
 
 @shared_task(
     name="archives.generate_user_archive",
     bind=True,
     ignore_result=True,
-    max_retries=MAX_MESSAGE_RETRIES,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=None,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
 )
 def generate_user_archive(self: Task, user_id: int) -> str:
     """Build the user's queued archive, if this delivery is the one that claims it."""
@@ -43,33 +45,21 @@ def generate_user_archive(self: Task, user_id: int) -> str:
     try:
         return runner.execute(claim, user)
     except TRANSIENT_ERRORS as exc:
-        log.warning("job %s: transient error, retrying: %s", claim.job_id, exc)
+        log.warning("job %s: transient error: %s", claim.job_id, exc)
         db.session.rollback()
-        _release(claim)
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        if not _release(claim):
+            return "failed"
+        raise  # autoretry_for sends the next wake-up after Celery's backoff
 
 
-def _release(claim: transitions.Claim) -> None:
-    """Hand the job back; if the database is still down the lease expiry does it instead."""
+def _release(claim: transitions.Claim) -> bool:
+    """Hand the job back (True: it wants a wake-up); if the database is down, the lease does."""
     try:
-        transitions.release(claim, int(current_app.config["ARCHIVE_MAX_ATTEMPTS"]))
+        return transitions.release(claim, int(current_app.config["ARCHIVE_MAX_ATTEMPTS"]))
     except TRANSIENT_ERRORS as exc:
         log.warning(
             "job %s: could not release (%s); the sweeper will once the lease ends",
             claim.job_id,
             exc,
         )
-
-
-@shared_task(name="archives.sweep", ignore_result=True)
-def sweep() -> None:
-    """Requeue lost and stalled jobs (beat runs this every ARCHIVE_SWEEP_INTERVAL)."""
-    report = sweeper.sweep()
-    log.info("sweep: %s", report)
-
-
-@shared_task(name="archives.purge", ignore_result=True)
-def purge() -> None:
-    """Delete expired archives and stale temp files (beat runs this hourly)."""
-    report = sweeper.purge()
-    log.info("purge: %s", report)
+        return True

@@ -1,35 +1,51 @@
-"""State changes of a job row, each one compare-and-set so duplicates and stale workers lose."""
+"""Every change of a job's state: one function each, compare-and-set on the state it expects.
+
+Each function writes its activity event in the same transaction as the change, so no path can
+move a job without leaving its trace. Callers choose rows and react; they never write status.
+"""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
-from webapp.archives.builder import ArchiveError, BuildCancelled, BuildResult
-from webapp.archives.models import (
-    CANCELLED,
-    FAILED,
-    QUEUED,
-    RUNNING,
-    SUCCEEDED,
-    ArchiveJob,
-)
-from webapp.auth.models import ActivityEvent
+from webapp.archives.builder import ArchiveError, BuildResult
+from webapp.archives.models import ACTIVE_STATES, FINAL_STATES, ArchiveJob, JobStatus
+from webapp.auth.activity import record
 from webapp.extensions import db
 from webapp.types import utcnow
 
 jobs = ArchiveJob.__table__
 HEARTBEAT_SECONDS = 1.0
 TIME_LIMIT_MESSAGE = "The export took longer than the time allowed and was stopped."
+RETRIES_EXHAUSTED = "The export kept hitting temporary errors. Please try again later."
+WORKER_LOST = "The export stopped responding too many times. Please request a new archive."
+# What a job looks like when it goes back to the queue, whoever sends it back.
+REQUEUED = {"status": JobStatus.QUEUED, "phase": "waiting", "lease_until": None}
 
 
 class LeaseLost(Exception):
     """Another worker owns the job now (our lease expired); stop without writing."""
+
+
+class BuildCancelled(Exception):
+    """The user asked to cancel; the heartbeat stops the build between batches."""
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """A job and its owner, as set-based transitions report the rows they changed."""
+
+    job_id: uuid.UUID
+    user_id: int
 
 
 @dataclass(frozen=True)
@@ -43,36 +59,85 @@ class Claim:
     def owned(self) -> sa.ColumnElement[bool]:
         """Match the row only while this attempt still holds it."""
         return sa.and_(
-            jobs.c.id == self.job_id, jobs.c.status == RUNNING, jobs.c.attempts == self.attempt
+            jobs.c.id == self.job_id,
+            jobs.c.status == JobStatus.RUNNING,
+            jobs.c.attempts == self.attempt,
         )
 
 
-def _event(conn: Connection, user_id: int, kind: str, job_id: uuid.UUID) -> None:
-    """Add an activity event in the same transaction as the state change."""
-    conn.execute(
-        sa.insert(ActivityEvent.__table__).values(
-            user_id=user_id,
-            kind=kind,
-            created_at=utcnow(),
-            user_agent="keepsake-worker",
-            detail=str(job_id),
-        )
+def _events(conn: Connection, kind: str, refs: Sequence[JobRef]) -> None:
+    """Write one activity event per changed job, inside the change's transaction."""
+    for ref in refs:
+        record(ref.user_id, kind, str(ref.job_id), conn=conn)
+
+
+def _change(
+    where: sa.ColumnElement[bool], values: dict[str, Any], kind: str | None
+) -> list[JobRef]:
+    """Apply one compare-and-set UPDATE and record its event for every row it changed."""
+    with db.engine.begin() as conn:
+        rows = conn.execute(
+            sa.update(jobs).where(where).values(**values).returning(jobs.c.id, jobs.c.user_id)
+        ).all()
+        refs = [JobRef(row.id, row.user_id) for row in rows]
+        if kind:
+            _events(conn, kind, refs)
+    return refs
+
+
+def _locked(where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """Restrict a set-based change to rows no other sweeper holds (SKIP LOCKED on PostgreSQL)."""
+    free = sa.select(jobs.c.id).where(where).with_for_update(skip_locked=True)
+    locked: sa.ColumnElement[bool] = jobs.c.id.in_(free)
+    return locked
+
+
+def request(user_id: int) -> uuid.UUID | None:
+    """queued: insert a new job; None when the user already has an active one (the index says)."""
+    job_id = uuid.uuid4()
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(sa.insert(jobs).values(id=job_id, user_id=user_id, requested_at=utcnow()))
+            _events(conn, "archive_requested", [JobRef(job_id, user_id)])
+    except IntegrityError:
+        return None
+    return job_id
+
+
+def mark_enqueued(job_id: uuid.UUID) -> None:
+    """Note when the wake-up was sent, so the sweeper waits its grace period (no state change)."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(enqueued_at=utcnow()))
+
+
+def take_unsent(cutoff: datetime) -> list[JobRef]:
+    """Mark queued jobs whose message is older than cutoff as sent now, and return them.
+
+    Marked while locked: a second sweeper skips these rows instead of re-sending them. A
+    publish that then fails is tried again after the grace period.
+    """
+    unsent = sa.and_(
+        jobs.c.status == JobStatus.QUEUED,
+        sa.or_(jobs.c.enqueued_at.is_(None), jobs.c.enqueued_at < cutoff),
     )
+    return _change(_locked(unsent), {"enqueued_at": utcnow()}, None)
 
 
 def claim(user_id: int, lease_seconds: int) -> Claim | None:
-    """Move the user's queued job to running, or return None when there is none to take."""
+    """queued -> running: take the user's queued job, or None when there is none to take."""
     now = utcnow()
-    queued = sa.select(jobs.c.id).where(jobs.c.user_id == user_id, jobs.c.status == QUEUED)
+    queued = sa.select(jobs.c.id).where(
+        jobs.c.user_id == user_id, jobs.c.status == JobStatus.QUEUED
+    )
     with db.engine.begin() as conn:
         job_id = conn.scalar(queued.limit(1))
         if job_id is None:
             return None
         row = conn.execute(
             sa.update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.status == QUEUED)
+            .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED)
             .values(
-                status=RUNNING,
+                status=JobStatus.RUNNING,
                 attempts=jobs.c.attempts + 1,
                 phase="starting",
                 lease_until=now + timedelta(seconds=lease_seconds),
@@ -82,12 +147,12 @@ def claim(user_id: int, lease_seconds: int) -> Claim | None:
         ).first()
         if row is None:
             return None
-        _event(conn, user_id, "archive_started", job_id)
+        _events(conn, "archive_started", [JobRef(job_id, user_id)])
     return Claim(job_id, user_id, row.attempts)
 
 
 class Heartbeat:
-    """Writes progress and renews the lease, at most once a second; reads the cancel flag."""
+    """running -> running: writes progress and renews the lease at most once a second."""
 
     def __init__(self, claim: Claim, lease_seconds: int, time_limit: float | None = None) -> None:
         """Remember the claim, the lease length and when the time limit runs out."""
@@ -105,7 +170,6 @@ class Heartbeat:
         if now - self._last < HEARTBEAT_SECONDS and phase not in ("finishing", "verifying"):
             return
         self._last = now
-        percent = min(99, done * 100 // total) if total else 0
         with db.engine.begin() as conn:
             row = conn.execute(
                 sa.update(jobs)
@@ -114,7 +178,7 @@ class Heartbeat:
                     phase=phase,
                     items_done=done,
                     items_total=total,
-                    progress=percent,
+                    progress=min(99, done * 100 // total) if total else 0,
                     lease_until=utcnow() + timedelta(seconds=self.lease_seconds),
                 )
                 .returning(jobs.c.cancel_requested)
@@ -126,70 +190,159 @@ class Heartbeat:
 
 
 def succeed(claim: Claim, result: BuildResult, storage_key: str, ttl_seconds: int) -> bool:
-    """Record a finished archive; False when this attempt no longer owns the job."""
+    """running -> succeeded; False when this attempt no longer owns the job."""
     now = utcnow()
-    with db.engine.begin() as conn:
-        updated = conn.execute(
-            sa.update(jobs)
-            .where(claim.owned())
-            .values(
-                status=SUCCEEDED,
-                progress=100,
-                phase="done",
-                finished_at=now,
-                expires_at=now + timedelta(seconds=ttl_seconds),
-                storage_key=storage_key,
-                size=result.size,
-                sha256=result.sha256,
-                lease_until=None,
-                items_done=jobs.c.items_total,
-                error_code=None,
-                error=None,
-            )
-        ).rowcount
-        if updated:
-            _event(conn, claim.user_id, "archive_succeeded", claim.job_id)
-    return bool(updated)
+    values = {
+        "status": JobStatus.SUCCEEDED,
+        "progress": 100,
+        "phase": "done",
+        "finished_at": now,
+        "expires_at": now + timedelta(seconds=ttl_seconds),
+        "storage_key": storage_key,
+        "size": result.size,
+        "sha256": result.sha256,
+        "lease_until": None,
+        "items_done": jobs.c.items_total,
+        "error_code": None,
+        "error": None,
+    }
+    return bool(_change(claim.owned(), values, "archive_succeeded"))
 
 
-def finish_unsuccessfully(claim: Claim, status: str, code: str | None, message: str | None) -> bool:
-    """End the attempt as failed or cancelled, with a user-safe reason."""
-    with db.engine.begin() as conn:
-        updated = conn.execute(
-            sa.update(jobs)
-            .where(claim.owned())
-            .values(
-                status=status,
-                phase=status,
-                finished_at=utcnow(),
-                lease_until=None,
-                error_code=code,
-                error=message,
-            )
-        ).rowcount
-        if updated:
-            kind = "archive_cancelled" if status == CANCELLED else "archive_failed"
-            _event(conn, claim.user_id, kind, claim.job_id)
-    return bool(updated)
+def _ended(status: JobStatus, code: str | None, message: str | None) -> dict[str, Any]:
+    """The values of an unsuccessful end."""
+    return {
+        "status": status,
+        "phase": status.value,
+        "finished_at": utcnow(),
+        "lease_until": None,
+        "error_code": code,
+        "error": message,
+    }
+
+
+def fail(claim: Claim, code: str, message: str) -> bool:
+    """running -> failed, with a user-safe reason; False when the attempt lost the job."""
+    return bool(_change(claim.owned(), _ended(JobStatus.FAILED, code, message), "archive_failed"))
+
+
+def cancel(claim: Claim) -> bool:
+    """running -> cancelled: the worker saw the user's cancel flag and stopped."""
+    values = _ended(JobStatus.CANCELLED, None, None)
+    return bool(_change(claim.owned(), values, "archive_cancelled"))
 
 
 def release(claim: Claim, max_attempts: int) -> bool:
-    """Give the job back to the queue after a transient error, or fail it when out of tries."""
+    """running -> queued after a transient error, or -> failed when out of attempts.
+
+    True when the job went back to the queue and so wants another wake-up.
+    """
     if claim.attempt >= max_attempts:
-        return finish_unsuccessfully(
-            claim,
-            FAILED,
-            "retries_exhausted",
-            "The export kept hitting temporary errors. Please try again later.",
-        )
+        fail(claim, "retries_exhausted", RETRIES_EXHAUSTED)
+        return False
+    return bool(_change(claim.owned(), {**REQUEUED, "enqueued_at": utcnow()}, "archive_retrying"))
+
+
+def _stale(now: datetime) -> sa.ColumnElement[bool]:
+    """Running jobs whose worker stopped renewing the lease."""
+    return sa.and_(jobs.c.status == JobStatus.RUNNING, jobs.c.lease_until < now)
+
+
+def requeue(now: datetime, max_attempts: int) -> list[JobRef]:
+    """running -> queued for every job whose lease ran out with attempts left."""
+    stale = sa.and_(_stale(now), jobs.c.attempts < max_attempts)
+    return _change(_locked(stale), {**REQUEUED, "enqueued_at": None}, "archive_requeued")
+
+
+def fail_lost(now: datetime, max_attempts: int) -> list[JobRef]:
+    """running -> failed (worker_lost) for every job whose lease ran out on its last attempt."""
+    lost = sa.and_(_stale(now), jobs.c.attempts >= max_attempts)
+    values = _ended(JobStatus.FAILED, "worker_lost", WORKER_LOST)
+    return _change(_locked(lost), values, "archive_failed")
+
+
+def request_cancel(job_id: uuid.UUID) -> JobStatus | None:
+    """queued -> cancelled now; running: flag it for its worker. None when already final."""
     with db.engine.begin() as conn:
-        return bool(
+        flagged = conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status.in_(ACTIVE_STATES))
+            .values(cancel_requested=True)
+            .returning(jobs.c.user_id, jobs.c.status)
+        ).first()
+        if flagged is None:
+            return None
+        ref = [JobRef(job_id, flagged.user_id)]
+        if flagged.status == JobStatus.QUEUED:
             conn.execute(
                 sa.update(jobs)
-                .where(claim.owned())
-                .values(status=QUEUED, phase="waiting", lease_until=None, enqueued_at=utcnow())
-            ).rowcount
-        )
+                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED)
+                .values(**_ended(JobStatus.CANCELLED, None, None))
+            )
+            _events(conn, "archive_cancelled", ref)
+            return JobStatus.CANCELLED
+        # A running build records archive_cancelled itself when its worker stops.
+        _events(conn, "archive_cancel_requested", ref)
+        return JobStatus.RUNNING
+
+
+def retry(job_id: uuid.UUID) -> bool:
+    """failed | cancelled -> queued (an admin's retry), with a fresh attempt budget.
+
+    False when the job is in another state or its owner already has an active job.
+    """
+    values = {
+        **REQUEUED,
+        "attempts": 0,
+        "progress": 0,
+        "items_done": 0,
+        "error_code": None,
+        "error": None,
+        "cancel_requested": False,
+        "finished_at": None,
+        "notified_at": None,
+        "enqueued_at": None,
+    }
+    retryable = sa.and_(
+        jobs.c.id == job_id, jobs.c.status.in_((JobStatus.FAILED, JobStatus.CANCELLED))
+    )
+    try:
+        return bool(_change(retryable, values, "archive_retried"))
+    except IntegrityError:
+        return False
+
+
+def expire(now: datetime) -> list[tuple[JobRef, str | None]]:
+    """succeeded -> expired for every archive past its expiry; returns the files to remove."""
+    with db.engine.begin() as conn:
+        due = conn.execute(
+            sa.select(jobs.c.id, jobs.c.user_id, jobs.c.storage_key)
+            .where(jobs.c.status == JobStatus.SUCCEEDED, jobs.c.expires_at <= now)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if due:
+            conn.execute(
+                sa.update(jobs)
+                .where(jobs.c.id.in_([row.id for row in due]))
+                .values(status=JobStatus.EXPIRED, phase=JobStatus.EXPIRED.value, storage_key=None)
+            )
+        refs = [JobRef(row.id, row.user_id) for row in due]
+        _events(conn, "archive_expired", refs)
+    return [(ref, row.storage_key) for ref, row in zip(refs, due, strict=True)]
+
+
+def delete(job_id: uuid.UUID) -> tuple[bool, str | None]:
+    """final -> gone: remove the row; returns whether it went and the file to remove."""
+    with db.engine.begin() as conn:
+        row = conn.execute(
+            sa.delete(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status.in_(FINAL_STATES))
+            .returning(jobs.c.user_id, jobs.c.storage_key)
+        ).first()
+        if row is None:
+            return False, None
+        _events(conn, "archive_deleted", [JobRef(job_id, row.user_id)])
+    return True, row.storage_key
 
 
 def take_notification(job_id: uuid.UUID) -> bool:

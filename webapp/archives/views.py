@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from webapp.archives import actions, pages_bp
+from webapp.archives import actions
 from webapp.archives.access import owned_job, recent_login_required
 from webapp.archives.serialize import job_json
 from webapp.auth.session import login_required
+
+pages_bp = Blueprint(
+    "archives_pages", __name__, url_prefix="/archives", template_folder="templates"
+)
 
 
 @pages_bp.get("")

@@ -8,8 +8,8 @@ from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from webapp.auth import bp
 from webapp.auth.activity import record
+from webapp.auth.blueprint import bp
 from webapp.auth.forms import ChangePasswordForm
 from webapp.auth.models import ActivityEvent
 from webapp.auth.passwords import hash_password, password_problem, verify_password

@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp.auth import bp
 from webapp.auth.accounts import create_user, find_user
 from webapp.auth.activity import record
+from webapp.auth.blueprint import bp
 from webapp.auth.forms import ConfirmPasswordForm, LoginForm, RegisterForm
 from webapp.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from webapp.auth.redirects import safe_next

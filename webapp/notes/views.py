@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.auth.session import login_required
 from webapp.extensions import db
-from webapp.notes import bp, storage
+from webapp.notes import storage
 from webapp.notes.forms import NoteForm, UploadForm
 from webapp.notes.models import Attachment, Note
 from webapp.pagination import Page, paginate
+
+bp = Blueprint("notes", __name__, template_folder="templates")
 
 
 @bp.route("/")

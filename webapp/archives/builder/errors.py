@@ -11,7 +11,3 @@ class ArchiveError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-class BuildCancelled(Exception):
-    """The user asked to cancel; the builder stops between batches."""

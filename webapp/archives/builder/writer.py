@@ -32,6 +32,9 @@ from webapp.archives.builder.spec import Bulk, FileRef, Record, Section
 
 CHUNK = 1024 * 1024
 PROGRESS_EVERY = 500
+# Progress counts work, not rows: each record is written twice (JSON, then CSV) and each file
+# once but slowly, so each is worth two units; reported as items, units // UNITS.
+UNITS = 2
 MODE = 0o644
 Progress = Callable[[str, int, int], None]
 
@@ -114,8 +117,18 @@ class _Plan:
     counts: dict[str, int] = field(default_factory=dict)
     previews: dict[str, list[Record]] = field(default_factory=dict)
     member_count: int = 0
-    done: int = 0
-    total: int = 0
+    units: int = 0
+    total_units: int = 0
+
+    @property
+    def done(self) -> int:
+        """Items written so far, as the progress bar counts them."""
+        return self.units // UNITS
+
+    @property
+    def total(self) -> int:
+        """Items in the whole archive."""
+        return self.total_units // UNITS
 
     def members(self) -> Generator[MemberFile, None, None]:
         """Yield every member; each one's bytes are produced only when the zip needs them."""
@@ -123,9 +136,10 @@ class _Plan:
         for section in self.sections:
             self.counts[section.name] = section.count(self.conn, self.owner.id)
         # Each record is one item; a section with files adds one item per file.
-        self.total = sum(self.counts.values()) + sum(
+        items = sum(self.counts.values()) + sum(
             self.counts[s.name] for s in self.sections if s.files is not None
         )
+        self.total_units = items * UNITS
         yield self._member(
             "README.txt", [content.readme(self.owner.email, self.generated_at, self.sections)]
         )
@@ -165,7 +179,7 @@ class _Plan:
                 csv_spool.add(record)
                 if len(preview) < self.preview_rows:
                     preview.append(record)
-                self._advance(section.name, 1)
+                self._advance(section.name, UNITS)
 
             records = section.records(self.conn, self.owner.id)
             yield self._member(f"{section.name}.json", json_array(records, seen))
@@ -180,18 +194,32 @@ class _Plan:
             f"{section.name}.json",
             json_array_from_lines(lines, lambda rows: self._advance(section.name, rows)),
         )
-        yield self._member(f"{section.name}.csv", coalesce(bulk.csv(self.conn, self.owner.id)))
+        csv = coalesce(bulk.csv(self.conn, self.owner.id))
+        yield self._member(f"{section.name}.csv", self._counted_rows(section.name, csv))
 
-    def _advance(self, phase: str, items: int) -> None:
-        """Count items and report progress every PROGRESS_EVERY of them."""
-        before = self.done
-        self.done += items
-        if self.done // PROGRESS_EVERY != before // PROGRESS_EVERY:
+    def _counted_rows(self, name: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """Advance progress by the CSV's lines as they pass, capped at the section's rows."""
+        left = self.counts[name]
+        header = 1
+        for chunk in chunks:
+            lines = chunk.count(b"\n")
+            rows = min(left, max(0, lines - header))
+            header = max(0, header - lines)
+            left -= rows
+            self._advance(name, rows)
+            yield chunk
+        self._advance(name, left)  # a row with line breaks spans lines: settle what is left
+
+    def _advance(self, phase: str, units: int) -> None:
+        """Count work and report progress every PROGRESS_EVERY units of it."""
+        before = self.units
+        self.units += units
+        if self.units // PROGRESS_EVERY != before // PROGRESS_EVERY:
             self.progress(phase, self.done, self.total)
 
     def _file_member(self, ref: FileRef) -> MemberFile:
         """Store packed files as they are, deflate the rest."""
-        self.done += 1
+        self.units += UNITS
         self.progress("files", self.done, self.total)
         if ref.compress:
             return self._member(ref.member_name, _read_file(ref), expect=ref.sha256)
