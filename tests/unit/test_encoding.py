@@ -1,4 +1,4 @@
-"""JSON streams parse back exactly; CSV cells never become spreadsheet formulas."""
+"""Data files parse back exactly; CSV cells never become spreadsheet formulas."""
 
 from __future__ import annotations
 
@@ -10,43 +10,95 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from webapp.archives.builder.encoding import CsvSpool, csv_cell, json_array
+from webapp.archives.builder.copytext import BOOL, INT, TEXT, TIME, Layout, copy_rows, neutralise
+from webapp.archives.builder.encoding import csv_file, json_array
+
+LAYOUT = Layout((("id", INT), ("text", TEXT), ("at", TIME), ("flag", BOOL)), frozenset({"at"}))
+# Cells a spreadsheet would run (or that hide a formula behind something invisible).
+FORMULAS = [
+    "=1+1",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "|cmd",
+    "\tx",
+    "\rx",
+    "\nx",
+    " =1+1",
+    "  @x",
+    "\u00a0=x",
+    "＝1+1",
+    "＋1",
+    "－1",
+    "＠x",
+    "｜x",
+    "\u200b=1",
+    "\ufeff=1",
+    "\u2060+1",
+    "\u3000=1",
+    "\t =1",
+]
+HARMLESS = ["plain", "", "a=b", " plain", "'=already", "1-2", "\u200bword", "ünï", "\\=x"]
+TRICKY = ['quote " comma, ;', "line\nbreak", "back\\slash", "\\n", "\\\\v", "\x01\x0b\x0c\x08\x1f"]
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
-def test_formula_cells_are_neutralised(cell: str) -> None:
-    assert csv_cell(cell) == "'" + cell
+def _csv_and_json(texts: list[str]) -> tuple[list[list[str]], list[dict[str, object]]]:
+    """Write texts through the data-file path and read both files back."""
+    when = datetime(2026, 1, 2, 3, 4, 5, 600_000, tzinfo=UTC)
+    records = [{"id": i, "text": t, "at": when, "flag": i % 2 == 0} for i, t in enumerate(texts)]
+    with tempfile.TemporaryFile() as spool:
+        rows = copy_rows(records, ("id", "text", "at", "flag"))
+        data = b"".join(json_array(rows, LAYOUT, spool, lambda _objects, _rows: None))
+        table = b"".join(csv_file(LAYOUT, spool, lambda _: None))
+    return list(csv.reader(io.StringIO(table.decode()))), orjson.loads(data)
 
 
-@pytest.mark.parametrize(
-    ("value", "text"), [(None, ""), (True, "true"), (3, "3"), ("plain", "plain")]
-)
-def test_plain_values(value: object, text: str) -> None:
-    assert csv_cell(value) == text
+@pytest.mark.parametrize("cell", FORMULAS)
+def test_formula_cells_are_neutralised_in_csv_and_kept_exact_in_json(cell: str) -> None:
+    rows, records = _csv_and_json([cell])
+    assert neutralise(cell) == "'" + cell
+    assert rows[1][1] == "'" + cell
+    assert records[0]["text"] == cell
 
 
-def test_json_array_streams_every_record_exactly() -> None:
+@pytest.mark.parametrize("cell", HARMLESS + TRICKY)
+def test_other_cells_are_written_as_they_are(cell: str) -> None:
+    rows, records = _csv_and_json([cell])
+    assert neutralise(cell) == cell
+    assert rows[1][1] == cell
+    assert records[0]["text"] == cell
+
+
+def test_json_is_what_orjson_writes_and_times_have_one_spelling() -> None:
+    texts = TRICKY + FORMULAS
+    rows, records = _csv_and_json(texts)
+    assert [r["text"] for r in records] == texts
+    assert records[0]["at"] == "2026-01-02T03:04:05.6+00:00" == rows[1][2]
+    assert [r["flag"] for r in records[:2]] == [True, False] and rows[1][3] == "true"
+    with tempfile.TemporaryFile() as spool:
+        one = [{"id": 7, "text": TRICKY[-1], "at": None, "flag": False}]
+        data = b"".join(
+            json_array(copy_rows(one, ("id", "text", "at", "flag")), LAYOUT, spool, lambda *_: None)
+        )
+    assert data == b"[\n" + orjson.dumps(one[0]) + b"\n]\n"
+
+
+def test_many_rows_stream_in_pieces_and_count_every_row() -> None:
+    counted: list[int] = []
     records = [
-        {"id": i, "text": f"</script> ☃ {i}", "at": datetime(2026, 1, 1, tzinfo=UTC)}
-        for i in range(5000)
+        {"id": i, "text": f"</script> ☃ {i}", "at": None, "flag": True} for i in range(20_000)
     ]
-    seen: list[object] = []
-    chunks = list(json_array(iter(records), seen.append))
-    assert len(chunks) > 1  # written in pieces, not one buffer
-    parsed = orjson.loads(b"".join(chunks))
-    assert [r["text"] for r in parsed] == [r["text"] for r in records]
-    assert parsed[0]["at"] == "2026-01-01T00:00:00+00:00"
-    assert len(seen) == 5000
+    with tempfile.TemporaryFile() as spool:
+        rows = copy_rows(records, ("id", "text", "at", "flag"))
+        chunks = list(json_array(rows, LAYOUT, spool, lambda _o, n: counted.append(n)))
+        table = list(csv_file(LAYOUT, spool, lambda _: None))
+    assert len(chunks) > 3 and len(table) > 2  # written in pieces, not one buffer
+    assert [r["text"] for r in orjson.loads(b"".join(chunks))] == [r["text"] for r in records]
+    assert sum(counted) == 20_000
+    assert len(list(csv.reader(io.StringIO(b"".join(table).decode())))) == 20_001
 
 
-def test_empty_json_array() -> None:
-    assert orjson.loads(b"".join(json_array([], lambda _: None))) == []
-
-
-def test_csv_spool_round_trips_through_a_csv_reader() -> None:
-    with tempfile.TemporaryFile() as raw:
-        spool = CsvSpool(("id", "title"), raw)
-        spool.add({"id": 1, "title": 'comma, "quote"\nnewline'})
-        spool.add({"id": 2, "title": "=cmd"})
-        rows = list(csv.reader(io.StringIO(b"".join(spool.chunks()).decode())))
-    assert rows == [["id", "title"], ["1", 'comma, "quote"\nnewline'], ["2", "'=cmd"]]
+def test_empty_section_is_an_empty_array_and_a_header() -> None:
+    with tempfile.TemporaryFile() as spool:
+        assert orjson.loads(b"".join(json_array([], LAYOUT, spool, lambda *_: None))) == []
+        assert b"".join(csv_file(LAYOUT, spool, lambda _: None)) == b"id,text,at,flag\n"

@@ -165,16 +165,7 @@ SECTIONS = (
         ),
         _counter(Note),
         _notes,
-        bulk=copy_bulk(
-            "notes",
-            (
-                ("id", "int"),
-                ("title", "text"),
-                ("body", "text"),
-                ("created_at", "time"),
-                ("updated_at", "time"),
-            ),
-        ),
+        bulk=copy_bulk("notes", ("id", "title", "body", "created_at", "updated_at")),
     ),
     Section(
         "files",
@@ -206,15 +197,7 @@ SECTIONS = (
         _counter(ActivityEvent),
         _activity,
         bulk=copy_bulk(
-            "activity_events",
-            (
-                ("id", "int"),
-                ("kind", "text"),
-                ("created_at", "time"),
-                ("ip", "text"),
-                ("user_agent", "text"),
-                ("detail", "text"),
-            ),
+            "activity_events", ("id", "kind", "created_at", "ip", "user_agent", "detail")
         ),
     ),
 )

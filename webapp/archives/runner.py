@@ -44,7 +44,7 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
                 SECTIONS,
                 target,
                 progress,
-                preview_rows=int(current_app.config["ARCHIVE_PREVIEW_ROWS"]),
+                preview_bytes=int(current_app.config["ARCHIVE_PREVIEW_BYTES"]),
             )
     except BaseException:
         # It may be mid-COPY, or interrupted by a signal: discard it rather than roll back,

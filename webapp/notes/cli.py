@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from webapp.auth.accounts import create_user, find_user
 from webapp.extensions import db
-from webapp.notes.seed import seed_files, seed_notes
+from webapp.notes.seed import TEXTS, seed_files, seed_notes
 
 
 @click.group(cls=AppGroup)
@@ -23,6 +23,13 @@ def demo() -> None:
 @click.option("--notes", "note_count", type=click.IntRange(min=0), default=20, show_default=True)
 @click.option("--files", "file_count", type=click.IntRange(min=0), default=3, show_default=True)
 @click.option("--file-kib", type=click.IntRange(min=0), default=64, show_default=True)
+@click.option(
+    "--text",
+    type=click.Choice(TEXTS),
+    default="simple",
+    show_default=True,
+    help="realistic: Zipf-distributed prose that compresses like real writing (benchmarks).",
+)
 @click.option("--password", help="Password for a new account; random when omitted.")
 @click.option("--if-new", is_flag=True, help="Do nothing when the account exists already.")
 def seed(
@@ -30,6 +37,7 @@ def seed(
     note_count: int,
     file_count: int,
     file_kib: int,
+    text: str,
     password: str | None,
     if_new: bool,
 ) -> None:
@@ -44,7 +52,7 @@ def seed(
         user = create_user(email, chosen)
         db.session.flush()
         click.echo(f"created {user.email} with password {chosen}")
-    seed_notes(user.id, note_count)
+    seed_notes(user.id, note_count, text)
     seed_files(user.id, file_count, file_kib * 1024)
     db.session.commit()
     elapsed = time.perf_counter() - started

@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from webapp.extensions import db
 from webapp.notes import storage
 from webapp.notes.models import Attachment, Note
+from webapp.notes.prose import make_prose
 from webapp.types import utcnow
 
 BATCH = 20_000
+TEXTS = ("simple", "realistic")
 WORDS = (
     "archive keep export note memory garden river lantern paper quiet window "
     "morning letter travel recipe budget idea meeting draft summer winter"
@@ -31,16 +33,26 @@ def _bodies() -> list[str]:
     return out
 
 
-def note_rows(user_id: int, count: int, start: datetime) -> Iterator[tuple[object, ...]]:
+def _simple_texts() -> Iterator[tuple[str, str]]:
+    """Titles and bodies that cost nothing per row (they compress ten times better than prose)."""
+    for i, body in enumerate(itertools.cycle(_bodies())):
+        yield f"Note {i + 1}: {WORDS[i % len(WORDS)]}", body
+
+
+def note_rows(
+    user_id: int, count: int, start: datetime, text: str = "simple"
+) -> Iterator[tuple[object, ...]]:
     """Yield (user_id, title, body, created_at, updated_at) for `count` notes."""
-    for i, body in zip(range(count), itertools.cycle(_bodies()), strict=False):
-        stamp = start + timedelta(seconds=i)
-        yield (user_id, f"Note {i + 1}: {WORDS[i % len(WORDS)]}", body, stamp, stamp)
+    texts = make_prose().notes() if text == "realistic" else _simple_texts()
+    for i, (title, body) in zip(range(count), texts, strict=False):
+        # Whole seconds plus a varying fraction, so every timestamp spelling gets exercised.
+        stamp = start + timedelta(seconds=i, microseconds=(i * 7919) % 1_000_000)
+        yield (user_id, title, body, stamp, stamp)
 
 
-def seed_notes(user_id: int, count: int) -> None:
+def seed_notes(user_id: int, count: int, text: str = "simple") -> None:
     """Insert `count` notes for a user as fast as the database allows."""
-    rows = note_rows(user_id, count, utcnow() - timedelta(seconds=count))
+    rows = note_rows(user_id, count, utcnow() - timedelta(seconds=count + 1), text)
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         copy_sql = "COPY notes (user_id, title, body, created_at, updated_at) FROM STDIN"

@@ -8,7 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from webapp.archives.builder.spec import Record, Section
+from webapp.archives.builder.preview import Preview
+from webapp.archives.builder.spec import Section
 
 FORMAT = "keepsake-archive"
 VERSION = 1
@@ -36,7 +37,7 @@ def index_html(
     generated_at: datetime,
     sections: Sequence[Section],
     counts: Mapping[str, int],
-    previews: Mapping[str, list[Record]],
+    previews: Mapping[str, Preview],
 ) -> Iterator[bytes]:
     """Render the offline page: escaped HTML, no script, readable from a USB stick."""
     context: dict[str, Any] = {

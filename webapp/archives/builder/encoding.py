@@ -1,22 +1,15 @@
-"""Records to bytes: JSON arrays written as a stream and spreadsheet-safe CSV."""
+"""Section rows to data files: a JSON array and a spreadsheet-safe CSV, written as streams."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import IO, Any, TypeVar
+from typing import IO, TypeVar
 
-import orjson
-
-from webapp.archives.builder.spec import Record
+from webapp.archives.builder.copytext import Layout
 
 FLUSH_AT = 256 * 1024
 T = TypeVar("T")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @contextmanager
@@ -28,23 +21,6 @@ def closing_source(iterable: Iterable[T]) -> Iterator[Iterator[T]]:
     finally:
         if isinstance(source, Generator):
             source.close()
-
-
-def json_array(records: Iterable[Record], seen: Callable[[Record], None]) -> Iterator[bytes]:
-    """Yield a JSON array of the records in large chunks, telling `seen` of each one."""
-    buffer = bytearray(b"[")
-    separator = b"\n"
-    with closing_source(records) as source:
-        for record in source:
-            buffer += separator
-            buffer += orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
-            separator = b",\n"
-            seen(record)
-            if len(buffer) >= FLUSH_AT:
-                yield bytes(buffer)
-                buffer.clear()
-    buffer += b"\n]\n"
-    yield bytes(buffer)
 
 
 def coalesce(blocks: Iterable[bytes], size: int = FLUSH_AT) -> Iterator[bytes]:
@@ -60,48 +36,35 @@ def coalesce(blocks: Iterable[bytes], size: int = FLUSH_AT) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-def json_array_from_lines(lines: Iterable[bytes], seen: Callable[[int], None]) -> Iterator[bytes]:
-    """Turn blocks of whole lines, one JSON object each, into a JSON array, as a stream."""
+def json_array(
+    rows: Iterable[bytes], layout: Layout, spool: IO[bytes], seen: Callable[[bytes, int], None]
+) -> Iterator[bytes]:
+    """Yield the JSON array of COPY text rows, keeping the rows in `spool` for the CSV pass.
+
+    `seen` gets each block of JSON objects (one a line) and how many rows it holds.
+    """
     yield b"["
-    separator = b"\n"
-    with closing_source(coalesce(lines)) as blocks:
+    first = True
+    with closing_source(coalesce(rows)) as blocks:
         for block in blocks:
-            seen(block.count(b"\n"))
-            yield separator + block[:-1].replace(b"\n", b",\n")
-            separator = b",\n"
+            spool.write(block)
+            objects, count = layout.json_rows(block)
+            seen(objects, count)
+            yield objects[1:] if first else objects  # each object comes after ",\n"
+            first = False
     yield b"\n]\n"
 
 
-def csv_cell(value: Any) -> str:
-    """Render one value for CSV, neutralising anything a spreadsheet would evaluate."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class CsvSpool:
-    """Collects CSV rows in a temporary file while the JSON pass runs."""
-
-    def __init__(self, columns: tuple[str, ...], spool: IO[bytes]) -> None:
-        """Start the CSV with its header row."""
-        self._spool = spool
-        self._text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)
-        self._columns = columns
-        self._writer = csv.writer(self._text)
-        self._writer.writerow(columns)
-
-    def add(self, record: Record) -> None:
-        """Append one record as a CSV row."""
-        self._writer.writerow([csv_cell(record.get(column)) for column in self._columns])
-
-    def chunks(self, size: int = 1024 * 1024) -> Iterator[bytes]:
-        """Yield the finished CSV from the start of the spool."""
-        self._text.flush()
-        self._spool.seek(0)
-        while chunk := self._spool.read(size):
-            yield chunk
+def csv_file(layout: Layout, spool: IO[bytes], seen: Callable[[int], None]) -> Iterator[bytes]:
+    """Yield the CSV of the rows that json_array kept, cut between whole rows; `seen` counts."""
+    yield layout.csv_header()
+    spool.seek(0)
+    rest = b""
+    while chunk := spool.read(FLUSH_AT):
+        chunk = rest + chunk
+        cut = chunk.rfind(b"\n") + 1
+        rest = chunk[cut:]
+        if cut:
+            lines, count = layout.csv_rows(chunk[:cut])
+            seen(count)
+            yield lines

@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from webapp.archives.builder.copytext import BOOL, INT, TEXT, TIME, Layout
+
 Record = Mapping[str, Any]
+_KINDS = {"integer": INT, "boolean": BOOL}
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,10 @@ class FileRef:
 
 @dataclass(frozen=True)
 class Bulk:
-    """A section's data as ready-made bytes (PostgreSQL's COPY), far faster than records."""
+    """A section's rows as PostgreSQL's COPY text, in field order: far cheaper than records."""
 
     available: Callable[[Connection], bool]
-    json_lines: Callable[[Connection, int], Iterable[bytes]]  # one JSON object per line
-    csv: Callable[[Connection, int], Iterable[bytes]]  # header first, formulas neutralised
+    rows: Callable[[Connection, int], Iterable[bytes]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,17 @@ class Section:
     records: Callable[[Connection, int], Iterable[Record]]
     files: Callable[[Connection, int], Iterable[FileRef]] | None = None
     bulk: Bulk | None = None
+
+    def layout(self) -> Layout:
+        """How each field is spelt in the data files, told by its JSON type."""
+        columns, nullable = [], set()
+        for field in self.fields:
+            types = (field.json_type,) if isinstance(field.json_type, str) else field.json_type
+            kind = TIME if field.json_format == "date-time" else _KINDS.get(types[0], TEXT)
+            columns.append((field.name, kind))
+            if "null" in types:
+                nullable.add(field.name)
+        return Layout(tuple(columns), frozenset(nullable))
 
     def json_schema(self) -> dict[str, Any]:
         """Describe the section's data file as a JSON Schema (draft 2020-12)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import secrets
 import tempfile
@@ -20,15 +19,11 @@ from sqlalchemy.engine import Connection
 from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile, stream_zip
 
 from webapp.archives.builder import content
-from webapp.archives.builder.encoding import (
-    CsvSpool,
-    closing_source,
-    coalesce,
-    json_array,
-    json_array_from_lines,
-)
+from webapp.archives.builder.copytext import copy_rows
+from webapp.archives.builder.encoding import csv_file, json_array
 from webapp.archives.builder.errors import ArchiveError
-from webapp.archives.builder.spec import Bulk, FileRef, Record, Section
+from webapp.archives.builder.preview import Preview
+from webapp.archives.builder.spec import FileRef, Section
 
 CHUNK = 1024 * 1024
 PROGRESS_EVERY = 500
@@ -73,13 +68,13 @@ def build_archive(
     sections: Sequence[Section],
     target: Path,
     progress: Progress,
-    preview_rows: int = 1000,
+    preview_bytes: int = 256 * 1024,
 ) -> BuildResult:
     """Write the archive to a temp file, fsync and check it, then move it to target."""
     partial = partial_path(target)
     try:
         with open(partial, "xb") as out, tempfile.TemporaryFile(dir=target.parent) as spool:
-            plan = _Plan(conn, owner, sections, progress, preview_rows, spool, target.parent)
+            plan = _Plan(conn, owner, sections, progress, preview_bytes, spool, target.parent)
             digest, size = hashlib.sha256(), 0
             members = plan.members()
             try:
@@ -110,12 +105,12 @@ class _Plan:
     owner: Owner
     sections: Sequence[Section]
     progress: Progress
-    preview_rows: int
+    preview_bytes: int
     manifest_spool: IO[bytes]
     spool_dir: Path
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     counts: dict[str, int] = field(default_factory=dict)
-    previews: dict[str, list[Record]] = field(default_factory=dict)
+    previews: dict[str, Preview] = field(default_factory=dict)
     member_count: int = 0
     units: int = 0
     total_units: int = 0
@@ -157,58 +152,31 @@ class _Plan:
         yield self._manifest()
 
     def _section_members(self, section: Section) -> Iterator[MemberFile]:
-        """Yield a section's data members, then its files."""
-        if section.bulk is not None and section.bulk.available(self.conn):
-            yield from self._bulk_members(section, section.bulk)
-        else:
-            yield from self._record_members(section)
+        """Yield a section's JSON and CSV members, then its files."""
+        layout = section.layout()
+        preview = self.previews[section.name] = Preview(self.preview_bytes)
+
+        def seen(objects: bytes, rows: int) -> None:
+            """Feed the preview and count progress."""
+            if not preview.full:
+                preview.add_json_rows(objects)
+            self._advance(section.name, rows)
+
+        with tempfile.TemporaryFile(dir=self.spool_dir) as spool:
+            rows = json_array(self._rows(section), layout, spool, seen)
+            yield self._member(f"{section.name}.json", rows)
+            counted = csv_file(layout, spool, lambda rows: self._advance(section.name, rows))
+            yield self._member(f"{section.name}.csv", counted)
         if section.files is not None:
             for ref in section.files(self.conn, self.owner.id):
                 yield self._file_member(ref)
 
-    def _record_members(self, section: Section) -> Iterator[MemberFile]:
-        """Serialise records one by one: the portable path."""
-        columns = tuple(f.name for f in section.fields)
-        preview: list[Record] = []
-        self.previews[section.name] = preview
-        with tempfile.TemporaryFile(dir=self.spool_dir) as raw:
-            csv_spool = CsvSpool(columns, raw)
-
-            def seen(record: Record) -> None:
-                """Feed one record to the CSV spool, the preview and the progress count."""
-                csv_spool.add(record)
-                if len(preview) < self.preview_rows:
-                    preview.append(record)
-                self._advance(section.name, UNITS)
-
-            records = section.records(self.conn, self.owner.id)
-            yield self._member(f"{section.name}.json", json_array(records, seen))
-            yield self._member(f"{section.name}.csv", csv_spool.chunks())
-
-    def _bulk_members(self, section: Section, bulk: Bulk) -> Iterator[MemberFile]:
-        """Pipe bytes the database already formatted; only the preview goes through Python."""
-        with closing_source(section.records(self.conn, self.owner.id)) as records:
-            self.previews[section.name] = list(itertools.islice(records, self.preview_rows))
-        lines = bulk.json_lines(self.conn, self.owner.id)
-        yield self._member(
-            f"{section.name}.json",
-            json_array_from_lines(lines, lambda rows: self._advance(section.name, rows)),
-        )
-        csv = coalesce(bulk.csv(self.conn, self.owner.id))
-        yield self._member(f"{section.name}.csv", self._counted_rows(section.name, csv))
-
-    def _counted_rows(self, name: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        """Advance progress by the CSV's lines as they pass, capped at the section's rows."""
-        left = self.counts[name]
-        header = 1
-        for chunk in chunks:
-            lines = chunk.count(b"\n")
-            rows = min(left, max(0, lines - header))
-            header = max(0, header - lines)
-            left -= rows
-            self._advance(name, rows)
-            yield chunk
-        self._advance(name, left)  # a row with line breaks spans lines: settle what is left
+    def _rows(self, section: Section) -> Iterable[bytes]:
+        """The section's rows as COPY text: from PostgreSQL itself, or encoded from records."""
+        if section.bulk is not None and section.bulk.available(self.conn):
+            return section.bulk.rows(self.conn, self.owner.id)
+        names = tuple(f.name for f in section.fields)
+        return copy_rows(section.records(self.conn, self.owner.id), names)
 
     def _advance(self, phase: str, units: int) -> None:
         """Count work and report progress every PROGRESS_EVERY units of it."""
