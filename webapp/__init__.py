@@ -37,11 +37,12 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env()
     if test_config:
         app.config.from_mapping({k: v for k, v in test_config.items() if k != "CELERY"})
-    secret = app.config["SECRET_KEY"]
+    secret = app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_from_file(app)
     if not secret or len(str(secret)) < MIN_SECRET_KEY_LENGTH:
         raise ConfigurationError(
             f"SECRET_KEY is missing or shorter than {MIN_SECRET_KEY_LENGTH} characters: "
-            "set FLASK_SECRET_KEY (make run generates one for development)."
+            "set FLASK_SECRET_KEY, or FLASK_SECRET_KEY_FILE to a file holding it "
+            "(make run keeps one for development in instance/secret_key)."
         )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or (
@@ -72,9 +73,21 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
+def _secret_from_file(app: Flask) -> str | None:
+    """Read SECRET_KEY_FILE when it names an existing file; a missing file gives no key."""
+    name = app.config["SECRET_KEY_FILE"]
+    if not name:
+        return None
+    path = os.path.join(app.instance_path, str(name))  # an absolute name stays as it is
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as file:
+        return file.read().strip() or None
+
+
 def _register_features(app: Flask) -> None:
     """Attach every feature folder's blueprint, CLI and hooks."""
-    from webapp import errors, health, security
+    from webapp import errors, formatting, health, security
     from webapp.admin.views import bp as admin_bp
     from webapp.archives import cli as archives_cli
     from webapp.archives.api import api_bp
@@ -90,6 +103,7 @@ def _register_features(app: Flask) -> None:
     for group in (auth_cli.users, notes_cli.demo, archives_cli.archives):
         app.cli.add_command(group)
     errors.init_app(app)
+    formatting.init_app(app)
     security.init_app(app)
     throttle.init_app(app)
     import webapp.archives.beat  # noqa: F401  (registers the @shared_task functions)

@@ -9,6 +9,9 @@ SOFT_LIMIT_GRACE = 15
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
+    # A file holding the key (a Docker secret, or the one `make run` keeps in instance/);
+    # read only when SECRET_KEY is unset. A relative path is inside the instance folder.
+    "SECRET_KEY_FILE": None,
     "SQLALCHEMY_DATABASE_URI": None,  # None: SQLite in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "UPLOAD_DIR": None,  # None: <instance>/uploads

@@ -68,6 +68,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
         """Answer every HTTP error in our own format."""
+        if isinstance(error.response, Response):
+            return error.response  # a view's own answer, e.g. a form saying when to retry
         status = error.code or 500
         message = MESSAGES.get(status) or error.description or "Request failed."
         return _respond(status, CODES.get(status, "error"), message)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+import sqlalchemy as sa
+from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from webapp.archives.models import ArchiveJob
+from webapp.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -26,3 +32,35 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def no_running_jobs_left(clean_state: Flask) -> Iterator[None]:
+    """End jobs a test left running without a worker, so the suite's settling need not wait."""
+    yield
+    with clean_state.app_context():
+        db.session.execute(
+            sa.update(ArchiveJob).where(ArchiveJob.status == "running").values(status="failed")
+        )
+        db.session.commit()
+
+
+def log_in(page: Page, base: str, email: str, password: str) -> None:
+    """Log in through the form, as a person would."""
+    page.goto(f"{base}/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]:has-text('Log in')")
+    page.wait_for_url(f"{base}/notes")
+
+
+def layout_problems(page: Page) -> list[str]:
+    """What is wrong with the page as shown: sideways scrolling and axe-core violations."""
+    problems = []
+    scroll, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll > inner:
+        problems.append(f"the page scrolls sideways: scrollWidth {scroll} > innerWidth {inner}")
+    results = Axe().run(page)
+    if results.violations_count:
+        problems.append(results.generate_report())
+    return problems

@@ -13,7 +13,12 @@ SECRET = "x" * 40
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    for key in ("FLASK_SECRET_KEY", "FLASK_SQLALCHEMY_DATABASE_URI", "FLASK_CELERY__broker_url"):
+    for key in (
+        "FLASK_SECRET_KEY",
+        "FLASK_SECRET_KEY_FILE",
+        "FLASK_SQLALCHEMY_DATABASE_URI",
+        "FLASK_CELERY__broker_url",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("FLASK_UPLOAD_DIR", str(tmp_path / "u"))
     monkeypatch.setenv("FLASK_ARCHIVE_DIR", str(tmp_path / "a"))
@@ -57,3 +62,22 @@ def test_https_makes_cookies_secure(env: pytest.MonkeyPatch) -> None:
     env.setenv("FLASK_PREFER_HTTPS", "true")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_secret_key_is_read_from_the_file_it_names(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    key_file = tmp_path / "secret_key"
+    key_file.write_text(SECRET + "\n")
+    env.setenv("FLASK_SECRET_KEY_FILE", str(key_file))
+    assert create_app().config["SECRET_KEY"] == SECRET
+
+
+@pytest.mark.parametrize("content", [None, "", "short"])
+def test_a_missing_or_weak_secret_key_file_still_refuses_to_start(
+    env: pytest.MonkeyPatch, tmp_path: Path, content: str | None
+) -> None:
+    key_file = tmp_path / "secret_key"
+    if content is not None:
+        key_file.write_text(content)
+    env.setenv("FLASK_SECRET_KEY_FILE", str(key_file))
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app()

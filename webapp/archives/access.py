@@ -12,6 +12,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.archives.models import ArchiveJob
+from webapp.auth import intent
 from webapp.auth.session import is_recent_login
 from webapp.errors import api_error
 from webapp.extensions import db
@@ -42,6 +43,9 @@ def recent_login_required(view: F) -> F:
             return api_error(
                 401, "reauth_required", "Confirm your password to export data: POST /auth/confirm."
             )
+        # Remember what the user was doing, so after the password it happens rather than
+        # leaving them on a page where nothing was done.
+        intent.remember(request.endpoint, request.view_args)
         target = request.full_path if request.method == "GET" else url_for("archives_pages.index")
         return redirect(url_for("auth.confirm", next=target))
 

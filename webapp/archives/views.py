@@ -3,30 +3,84 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from webapp.archives import actions
+from webapp.archives import actions, wording
 from webapp.archives.access import owned_job, recent_login_required
 from webapp.archives.serialize import job_json
+from webapp.auth import intent
 from webapp.auth.session import login_required
+from webapp.formatting import duration, moment
+from webapp.types import utcnow
+
+START_DOWNLOAD = "start_download"
 
 pages_bp = Blueprint(
     "archives_pages", __name__, url_prefix="/archives", template_folder="templates"
 )
 
 
+def _request_panel(user_id: int) -> dict[str, Any]:
+    """Say whether a new request is possible now, and if not, why and from when."""
+    if actions.active_job(user_id) is not None:
+        return {"state": "busy", "reason": "Your archive is being made; one at a time."}
+    wait = actions.cooldown_remaining(user_id)
+    if wait:
+        at = moment(utcnow() + timedelta(seconds=wait))
+        return {
+            "state": "cooldown",
+            "reason": f"You can request a new archive from {at}, in about {duration(wait)}.",
+            "refresh_in": wait,
+        }
+    return {"state": "open", "reason": ""}
+
+
+def _live_context() -> dict[str, Any]:
+    """Everything the live part of the page shows: the request button and the cards."""
+    jobs = [job_json(job) for job in actions.recent_jobs(current_user.id)]
+    return {
+        "jobs": jobs,
+        "panel": _request_panel(current_user.id),
+        "form": FlaskForm(),
+        "wording": wording,
+    }
+
+
 @pages_bp.get("")
 @login_required
 def index() -> str:
     """Show the user's archives with live progress."""
-    jobs = actions.recent_jobs(current_user.id)
-    return render_template(
-        "archives/index.html", jobs=[job_json(job) for job in jobs], form=FlaskForm()
-    )
+    start = session.pop(START_DOWNLOAD, None)
+    download = url_for("archives_api.download", job_id=start) if start else None
+    return render_template("archives/index.html", start_download=download, **_live_context())
+
+
+@pages_bp.get("/live")
+@login_required
+def live() -> str:
+    """The request button and job cards alone, which the page's script fetches to update."""
+    return render_template("archives/_live.html", **_live_context())
+
+
+def _request_and_say() -> Response:
+    """Request an archive and tell the user what happened."""
+    try:
+        _, created = actions.request_archive(current_user.id)
+        flash(
+            "Archive requested: it appears below and shows its progress as it is made."
+            if created
+            else "Your archive is already being made: its progress is below.",
+            "success" if created else "info",
+        )
+    except actions.CooldownActive as wait:
+        flash(wait.message, "error")
+    return redirect(url_for("archives_pages.index"))
 
 
 @pages_bp.post("")
@@ -35,14 +89,23 @@ def index() -> str:
 def request_archive() -> Response:
     """Request an archive from the page's button."""
     if FlaskForm().validate_on_submit():
-        try:
-            _, created = actions.request_archive(current_user.id)
-            flash(
-                "Your archive is on its way." if created else "Your archive is already being made.",
-                "info",
-            )
-        except actions.CooldownActive as wait:
-            flash(wait.message, "error")
+        return _request_and_say()
+    return redirect(url_for("archives_pages.index"))
+
+
+@intent.continues("archives_pages.request_archive", "request your archive")
+def continue_request(args: dict[str, str]) -> Response:
+    """Make the request the password interrupted."""
+    flash("Password confirmed.", "info")
+    return _request_and_say()
+
+
+@intent.continues("archives_api.download", "download your archive")
+def continue_download(args: dict[str, str]) -> Response:
+    """Start the download the password interrupted, from the Archives page."""
+    job = owned_job(uuid.UUID(args["job_id"]))
+    session[START_DOWNLOAD] = str(job.id)
+    flash("Password confirmed. Your download is starting.", "success")
     return redirect(url_for("archives_pages.index"))
 
 
@@ -50,15 +113,23 @@ def request_archive() -> Response:
 @login_required
 def cancel(job_id: uuid.UUID) -> Response:
     """Cancel from the page."""
-    if FlaskForm().validate_on_submit() and not actions.cancel(owned_job(job_id)):
-        flash("That archive has already finished.", "error")
+    if FlaskForm().validate_on_submit():
+        if actions.cancel(owned_job(job_id)):
+            flash("Cancelling: the archive stops at the next safe point.", "info")
+        else:
+            flash("That archive has already finished.", "error")
     return redirect(url_for("archives_pages.index"))
 
 
 @pages_bp.post("/<uuid:job_id>/delete")
 @login_required
 def delete(job_id: uuid.UUID) -> Response:
-    """Delete from the page."""
-    if FlaskForm().validate_on_submit() and not actions.delete(owned_job(job_id)):
-        flash("Cancel the archive before deleting it.", "error")
+    """Delete from the page, after the card's confirmation, and say what is gone."""
+    if FlaskForm().validate_on_submit():
+        job = owned_job(job_id)
+        requested = moment(job.requested_at)
+        if actions.delete(job):
+            flash(f"Deleted the archive requested {requested}; its file is gone.", "success")
+        else:
+            flash("Cancel the archive before deleting it.", "error")
     return redirect(url_for("archives_pages.index"))

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from webapp.auth.activity import record
+from webapp.auth.activity_words import describe
 from webapp.auth.blueprint import bp
 from webapp.auth.forms import ChangePasswordForm
 from webapp.auth.models import ActivityEvent
@@ -28,7 +29,11 @@ def _page(form: ChangePasswordForm) -> str:
         .limit(EVENTS_SHOWN)
     )
     return render_template(
-        "auth/account.html", form=form, events=list(events), plain_form=FlaskForm()
+        "auth/account.html",
+        form=form,
+        events=list(events),
+        plain_form=FlaskForm(),
+        describe=describe,
     )
 
 

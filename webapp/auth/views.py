@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.auth import intent
 from webapp.auth.accounts import create_user, find_user
 from webapp.auth.activity import record
 from webapp.auth.blueprint import bp
@@ -85,8 +86,11 @@ def confirm() -> str | Response:
     if form.validate_on_submit():
         if verify_password(current_user.password_hash, form.password.data):
             mark_authenticated()
-            return redirect(_next_url())
+            waiting = intent.take()
+            return waiting.continuation.run(waiting.args) if waiting else redirect(_next_url())
         record(current_user.id, "reauth_failed")
         db.session.commit()
         form.form_errors.append("That password is not right.")
-    return render_template("auth/confirm.html", form=form, next=request.args.get("next", ""))
+    return render_template(
+        "auth/confirm.html", form=form, next=request.args.get("next", ""), waiting=intent.pending()
+    )

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from webapp.auth.session import login_required
 from webapp.extensions import db
+from webapp.formatting import filesize
 from webapp.notes import storage
 from webapp.notes.forms import NoteForm, UploadForm
 from webapp.notes.models import Attachment, Note
@@ -31,7 +43,7 @@ def index() -> str | Response:
     if form.validate_on_submit():
         db.session.add(Note(user_id=current_user.id, title=form.title.data, body=form.body.data))
         db.session.commit()
-        flash("Note saved.", "info")
+        flash("Note saved.", "success")
         return redirect(url_for("notes.index"))
     page: Page[Note] = paginate(Note, current_user.id, request.args.get("page"))
     return render_template("notes/index.html", form=form, page=page)
@@ -56,10 +68,28 @@ def files() -> str | Response:
             )
         )
         db.session.commit()
-        flash("File uploaded.", "info")
+        flash("File uploaded.", "success")
         return redirect(url_for("notes.files"))
+    return _files_page(form)
+
+
+def _files_page(form: UploadForm) -> str:
+    """Render the files list with the upload form (and its errors, if any)."""
     page: Page[Attachment] = paginate(Attachment, current_user.id, request.args.get("page"))
     return render_template("notes/files.html", form=form, page=page)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int] | RequestEntityTooLarge:
+    """Show a too-large upload as an error on the upload form rather than a bare 413 page."""
+    if request.endpoint != "notes.files" or not current_user.is_authenticated:
+        return error
+    # The form was not read (that is what the limit prevents), so its CSRF check never ran;
+    # this answer changes nothing and only explains the refusal.
+    form = UploadForm(formdata=None)
+    limit = filesize(current_app.config["MAX_CONTENT_LENGTH"])
+    form.file.errors = [f"That file is larger than the upload limit ({limit}); nothing was saved."]
+    return _files_page(form), 413
 
 
 @bp.route("/files/<int:attachment_id>")

@@ -1,78 +1,110 @@
-// Live progress for the Archives page: polls the JSON API and redraws the jobs.
-// Every value goes in through textContent, so nothing a user typed can run here.
+// Live progress for the Archives page. The server renders every word (one date format, one
+// size format); this script fetches the live fragment and updates what changed in place, so
+// keyboard focus stays put and each change of state is announced once, politely.
 (function () {
   "use strict";
-  const list = document.getElementById("archives");
-  if (!list) return;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const api = list.dataset.api;
+  const root = document.getElementById("archives");
+  if (!root) return;
+  const announcer = document.getElementById("archive-announcer");
+  const ACTIVE = '[data-status="queued"], [data-status="running"]';
+  let timer = null;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([key, value]) => node.setAttribute(key, value));
-    children.forEach((child) => node.append(child));
-    return node;
+  // After the password, the download the user asked for starts by itself.
+  const pending = document.getElementById("start-download");
+  if (pending) window.location.assign(pending.href);
+
+  function keyed(scope) {
+    const map = new Map();
+    scope.querySelectorAll("[data-live-key]").forEach((node) => map.set(node.dataset.liveKey, node));
+    return map;
   }
 
-  function size(n) {
-    if (n == null) return "";
-    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let i = 0;
-    while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
-    return (i ? n.toFixed(1) : String(n)) + " " + units[i];
-  }
-
-  function when(iso) {
-    return iso ? new Date(iso).toLocaleString() : "";
-  }
-
-  function postButton(action, label) {
-    const form = el("form", { method: "post", action: action, class: "inline" },
-      el("input", { type: "hidden", name: "csrf_token", value: csrf }), el("button", {}, label));
-    return form;
-  }
-
-  function card(job) {
-    const node = el("article", { class: "job", "data-job-id": job.id, "data-status": job.status },
-      el("h3", {}, "Requested " + when(job.requested_at) + " — ",
-        el("span", { class: "status-" + job.status }, job.status)));
-    if (!job.ready) {
-      node.append(el("progress", { max: "100", value: String(job.progress) }, job.progress + "%"));
-      node.append(el("p", { class: "phase" },
-        job.phase + " · " + job.items_done + " / " + job.items_total + " items · " + job.progress + "%"));
-      node.append(postButton("/archives/" + job.id + "/cancel", "Cancel"));
-      return node;
+  // Copy changing text and the bar's value into the element the user may be focused in.
+  function updateInPlace(current, fresh) {
+    fresh.querySelectorAll("[data-live-text]").forEach((source) => {
+      const target = current.querySelector('[data-live-text="' + source.dataset.liveText + '"]');
+      if (target && target.textContent !== source.textContent) target.textContent = source.textContent;
+    });
+    const bar = current.querySelector("progress");
+    const next = fresh.querySelector("progress");
+    if (bar && next && bar.value !== next.value) {
+      bar.value = next.value;
+      bar.textContent = next.textContent;
     }
-    if (job.download_url) {
-      node.append(el("p", {}, el("a", { class: "download", href: job.download_url }, "Download"),
-        " · " + size(job.size) + " · available until " + when(job.expires_at)));
-      node.append(el("p", { class: "sha" }, "SHA-256 " + job.sha256));
-    }
-    if (job.error) node.append(el("p", { class: "error" }, job.error));
-    node.append(postButton("/archives/" + job.id + "/delete", "Delete"));
-    return node;
   }
 
-  function render(jobs) {
-    list.replaceChildren(...(jobs.length ? jobs.map(card) : [el("p", { class: "empty" }, "No archives yet.")]));
+  // A card whose state changed is rebuilt; focus moves to its counterpart, or to its heading.
+  function replace(current, source) {
+    const fresh = document.importNode(source, true); // a copy: the fetched list stays whole
+    const focused = current.contains(document.activeElement) ? document.activeElement : null;
+    current.replaceWith(fresh);
+    if (!focused) return;
+    const key = focused.dataset.focusKey;
+    const same = key && fresh.querySelector('[data-focus-key="' + key + '"]');
+    const target = same || fresh.querySelector("button:not([disabled]), a[href], summary") || fresh;
+    if (target === fresh) fresh.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+
+  function announce(text) {
+    if (!announcer || !text) return;
+    announcer.textContent = text;
+  }
+
+  function apply(freshRoot) {
+    const now = keyed(root);
+    const fresh = keyed(freshRoot);
+    let changed = false;
+    fresh.forEach((node, key) => {
+      const current = now.get(key);
+      if (current && current.dataset.state === node.dataset.state) {
+        updateInPlace(current, node);
+        return;
+      }
+      changed = true;
+      if (node.dataset.announce) announce(node.dataset.announce);
+      if (current) replace(current, node);
+    });
+    // New cards (requested elsewhere) and vanished ones change the list's shape: redraw it,
+    // keeping the focused element when it still exists.
+    const list = root.querySelector("#job-list");
+    const freshList = freshRoot.querySelector("#job-list");
+    const order = (scope) => Array.from(scope.children, (n) => n.dataset.liveKey).join(" ");
+    if (list && freshList && order(list) !== order(freshList)) {
+      changed = true;
+      const live = keyed(list);
+      list.replaceChildren(...Array.from(freshList.children,
+        (n) => live.get(n.dataset.liveKey) || document.importNode(n, true)));
+    }
+    // The flash described the moment of the last click; once the state moves on it would mislead.
+    if (changed) document.querySelectorAll(".flash").forEach((flash) => flash.remove());
+  }
+
+  function schedule(seconds) {
+    clearTimeout(timer);
+    timer = setTimeout(poll, seconds * 1000);
+  }
+
+  function next() {
+    if (root.querySelector(ACTIVE)) return schedule(1);
+    const panel = root.querySelector("[data-refresh-in]");
+    // When the cooldown ends, show the Request button enabled without a reload.
+    if (panel) schedule(Number(panel.dataset.refreshIn) + 1);
   }
 
   async function poll() {
-    let delay = 1000;
     try {
-      const response = await fetch(api, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (response.ok) {
-        const data = await response.json();
-        render(data.archives);
-        if (data.archives.every((job) => job.ready)) return;
-      } else {
-        delay = 5000;
-      }
+      const response = await fetch(root.dataset.live, {
+        headers: { Accept: "text/html" }, credentials: "same-origin", redirect: "manual",
+      });
+      if (response.status !== 200) return schedule(5);
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      apply(doc.body);
     } catch (err) {
-      delay = 5000;  // offline or server restarting: keep trying, gently
+      return schedule(5); // offline or server restarting: keep trying, gently
     }
-    setTimeout(poll, delay);
+    next();
   }
 
-  if (list.querySelector('[data-status="queued"], [data-status="running"]')) poll();
+  next();
 })();

@@ -1,0 +1,37 @@
+"""Every page of Keepsake, for the browser tests of layout, accessibility and pictures.
+
+Whoever adds a page adds it here (after rebasing): the tests visit each at 1280 and 390 px,
+filled with adversarial content (tests/e2e/adversarial.py), and fail on horizontal scroll or
+any axe-core violation. `screenshot` puts its picture in docs/ for the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to visit: its name (for pictures and messages), its path and who sees it."""
+
+    name: str
+    path: str
+    who: str = "user"  # "visitor" (logged out), "user" or "admin"
+    screenshot: bool = False
+
+
+PAGES: list[Page] = [
+    Page("login", "/auth/login", who="visitor", screenshot=True),
+    Page("register", "/auth/register", who="visitor"),
+    Page("notes", "/notes", screenshot=True),
+    Page("notes-page-2", "/notes?page=2"),
+    Page("files", "/files", screenshot=True),
+    Page("archives", "/archives", screenshot=True),
+    Page("account", "/auth/account", screenshot=True),
+    Page("confirm-password", "/auth/confirm"),
+    Page("admin-archives", "/admin/archives", who="admin", screenshot=True),
+    Page("not-found", "/no-such-page"),
+]
+
+# The widths every page must hold: a desktop and a phone (viewport width, height).
+VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
