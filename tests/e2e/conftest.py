@@ -11,6 +11,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from webapp.archives.models import ArchiveJob
+from webapp.auth.accounts import create_user
 from webapp.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,6 +44,14 @@ def no_running_jobs_left(clean_state: Flask) -> Iterator[None]:
             sa.update(ArchiveJob).where(ArchiveJob.status == "running").values(status="failed")
         )
         db.session.commit()
+
+
+def make_account(app: Flask, email: str, password: str) -> int:
+    """Create an account to log in with and return its id."""
+    with app.app_context():
+        user = create_user(email, password)
+        db.session.commit()
+        return int(user.id)
 
 
 def log_in(page: Page, base: str, email: str, password: str) -> None:

@@ -7,21 +7,11 @@ from typing import Any
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, make_account
 from tests.e2e.controlled import ControlledJob
 from tests.support.http import PASSWORD
-from webapp.auth.accounts import create_user
-from webapp.extensions import db
 
 EMAIL = "keyboard@example.com"
-
-
-def make_user(app: Flask) -> int:
-    """An account to log in with."""
-    with app.app_context():
-        user = create_user(EMAIL, PASSWORD)
-        db.session.commit()
-        return int(user.id)
 
 
 def tab_to(page: Page, selector: str, limit: int = 40) -> None:
@@ -41,7 +31,7 @@ def test_focus_stays_put_while_progress_updates_and_status_changes_are_announced
     no_running_jobs_left: None,
 ) -> None:
     clean_state.config["ARCHIVE_COOLDOWN"] = 3600
-    user_id = make_user(clean_state)
+    user_id = make_account(clean_state, EMAIL, PASSWORD)
     page = browser.new_page(viewport={"width": 390, "height": 844})
     log_in(page, live_server, EMAIL, PASSWORD)
     page.goto(f"{live_server}/archives")

@@ -8,22 +8,13 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, make_account
 from tests.support.http import PASSWORD
 from tests.support.jobs import wait_for_job
 from webapp.archives.models import ArchiveJob
-from webapp.auth.accounts import create_user
 from webapp.extensions import db
 
 EMAIL = "stale@example.com"
-
-
-def make_user(app: Flask) -> int:
-    """An account to log in with."""
-    with app.app_context():
-        user = create_user(EMAIL, PASSWORD)
-        db.session.commit()
-        return int(user.id)
 
 
 def jobs_of(app: Flask, user_id: int) -> list[ArchiveJob]:
@@ -42,7 +33,7 @@ def confirm_password(app: Flask, page: Page) -> None:
 def test_stale_request_goes_through_after_the_password(
     clean_state: Flask, live_server: str, browser: Browser, paused_worker: Any
 ) -> None:
-    user_id = make_user(clean_state)
+    user_id = make_account(clean_state, EMAIL, PASSWORD)
     page = browser.new_page()
     log_in(page, live_server, EMAIL, PASSWORD)
     page.goto(f"{live_server}/archives")
@@ -66,7 +57,7 @@ def test_stale_request_goes_through_after_the_password(
 def test_stale_download_starts_after_the_password(
     clean_state: Flask, live_server: str, browser: Browser, worker: Any
 ) -> None:
-    user_id = make_user(clean_state)
+    user_id = make_account(clean_state, EMAIL, PASSWORD)
     page = browser.new_page(accept_downloads=True)
     log_in(page, live_server, EMAIL, PASSWORD)
     page.goto(f"{live_server}/archives")

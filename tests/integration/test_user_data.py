@@ -77,7 +77,9 @@ def test_too_large_upload_gets_413_and_leaves_nothing(clean_state: Flask) -> Non
         headers={"Accept": "text/html"},
     )
     assert response.status_code == 413
-    assert "larger than the upload limit" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)  # the upload form again, with the error on it
+    assert "File: That file is larger than the upload limit (9.8 KiB)" in page
+    assert 'enctype="multipart/form-data"' in page
     with clean_state.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
     assert list(Path(clean_state.config["UPLOAD_DIR"]).rglob("*.*")) == []
