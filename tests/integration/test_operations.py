@@ -19,7 +19,7 @@ from flask.testing import FlaskCliRunner
 from tests.support.http import api, csrf_token, sign_up
 from tests.support.jobs import wait_for_job
 from tests.support.services import free_port
-from tests.support.settings import SECRET
+from tests.support.settings import LIMITS_PREFIX, SECRET
 from webapp import create_app
 from webapp.archives import notify
 from webapp.archives.models import ArchiveJob
@@ -85,6 +85,8 @@ def test_database_outage_answers_503_json_not_a_traceback(tmp_path: Path, broker
             "ARCHIVE_DIR": str(tmp_path / "a"),
             "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x",
             "CELERY": {"broker_url": broker_url},
+            # This session's own throttling counts: other runs' failed logins must not lock it.
+            "RATELIMIT_KEY_PREFIX": LIMITS_PREFIX,
         }
     )
     client = app.test_client()

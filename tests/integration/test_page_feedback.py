@@ -37,10 +37,10 @@ def test_sizes_dates_and_activity_read_as_words(clean_state: Flask) -> None:
     client = clean_state.test_client()
     sign_up(client, "words@example.com")
     token = csrf_token(client, "/files")
-    upload = {"file": (io.BytesIO(bytes(3 * 1024 * 1024)), "three.bin"), "csrf_token": token}
+    upload = {"file": (io.BytesIO(bytes(300 * 1024)), "kib.bin"), "csrf_token": token}
     client.post("/files", data=upload, content_type="multipart/form-data")
     files = client.get("/files").get_data(as_text=True)
-    assert "3.0 MiB" in files and "3145728" not in files
+    assert "300.0 KiB" in files and "307200" not in files
     assert re.search(MOMENT, files)
     login(client, "words@example.com", "not the password at all")
     account = client.get("/auth/account").get_data(as_text=True)
