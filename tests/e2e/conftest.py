@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +35,17 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def pictures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests put their screenshots: docs/ with README_PICTURES=docs, else a temp dir.
+
+    Opt-in, because the pictures show the moment they were taken: refreshed on every run they
+    would make every engineer's tree dirty and every rebase conflict on the same binaries.
+    """
+    chosen = os.environ.get("README_PICTURES")
+    return Path(chosen).resolve() if chosen else tmp_path_factory.mktemp("pictures")
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Whoever adds a page adds it here (after rebasing): the tests visit each at 1280 and 390 px,
 filled with adversarial content (tests/e2e/adversarial.py), and fail on horizontal scroll or
-any axe-core violation. `screenshot` puts its picture in docs/ for the README.
+any axe-core violation. `screenshot` takes its picture for the README
+(`README_PICTURES=docs make test` refreshes docs/).
 """
 
 from __future__ import annotations

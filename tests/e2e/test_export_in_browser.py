@@ -27,7 +27,6 @@ from webapp.archives.verify import verify_archive
 from webapp.auth.models import User
 from webapp.extensions import db
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a browser test password"
 EMAIL = "browser@example.com"
 LEASE_SECONDS = 600
@@ -114,6 +113,7 @@ def test_user_watches_progress_rise_to_100_and_downloads_the_archive(
     browser: Browser,
     runner: FlaskCliRunner,
     tmp_path: Path,
+    pictures: Path,
 ) -> None:
     app = runner.app
     page = browser.new_page(accept_downloads=True, viewport={"width": 1100, "height": 800})
@@ -144,7 +144,7 @@ def test_user_watches_progress_rise_to_100_and_downloads_the_archive(
         written.append(value)
         page.wait_for_function("v => window.progressSeen.includes(v)", arg=value)
         if 1 <= value <= 99 and not any(1 <= v <= 99 for v in written[:-1]):
-            page.screenshot(path=str(ROOT / "docs" / "archives-progress.png"))
+            page.screenshot(path=str(pictures / "archives-progress.png"))
         gate.shown.set()
     assert not errors, errors
     done = page.locator('article[data-status="succeeded"] a.download')
@@ -159,7 +159,7 @@ def test_user_watches_progress_rise_to_100_and_downloads_the_archive(
     assert set(written) <= set(seen), (written, seen)
     lines: list[str] = page.evaluate("window.linesSeen")
     assert "0 / 0" not in lines[0] and "0 of 0" not in lines[0], lines
-    page.screenshot(path=str(ROOT / "docs" / "archives-page.png"), full_page=True)
+    page.screenshot(path=str(pictures / "archives-page.png"), full_page=True)
 
     # Download it and open it
     with page.expect_download() as download_info:

@@ -15,11 +15,9 @@ from tests.e2e.pages import VIEWPORTS
 from tests.support.jobs import wait_for_job
 from webapp.archives import actions, storage
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-
 
 def test_offline_index_holds_at_every_width_and_keeps_line_breaks(
-    clean_state: Flask, worker: Any, browser: Browser, tmp_path: Path
+    clean_state: Flask, worker: Any, browser: Browser, tmp_path: Path, pictures: Path
 ) -> None:
     account = adversarial.fill_account(clean_state, jobs=False)
     with clean_state.app_context():
@@ -43,6 +41,6 @@ def test_offline_index_holds_at_every_width_and_keeps_line_breaks(
         body = page.locator("td", has_text="Line 1: keeps its own line.")
         lines = body.evaluate("cell => cell.innerText.split('\\n').length")
         assert lines >= 60, "the note's line breaks were collapsed"
-        page.screenshot(path=str(DOCS / f"offline-index-{name}.png"))
+        page.screenshot(path=str(pictures / f"offline-index-{name}.png"))
         context.close()
     assert not problems, "\n\n".join(f"{name}:\n" + "\n".join(p) for name, p in problems.items())

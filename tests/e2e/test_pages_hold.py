@@ -12,8 +12,6 @@ from tests.e2e import adversarial
 from tests.e2e.conftest import layout_problems, log_in
 from tests.e2e.pages import PAGES, VIEWPORTS
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_every_page_holds_without_sideways_scroll_or_axe_violations(
@@ -22,6 +20,7 @@ def test_every_page_holds_without_sideways_scroll_or_axe_violations(
     browser: Browser,
     viewport: str,
     no_running_jobs_left: None,
+    pictures: Path,
 ) -> None:
     account = adversarial.fill_account(clean_state)
     width, height = VIEWPORTS[viewport]
@@ -38,7 +37,7 @@ def test_every_page_holds_without_sideways_scroll_or_axe_violations(
             if found := layout_problems(page):
                 problems[entry.path] = found
             if entry.screenshot:
-                page.screenshot(path=str(DOCS / f"{entry.name}-{viewport}.png"))
+                page.screenshot(path=str(pictures / f"{entry.name}-{viewport}.png"))
             page.close()
     finally:
         visitor.close()
