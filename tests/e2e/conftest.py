@@ -86,3 +86,12 @@ def layout_problems(page: Page) -> list[str]:
     if results.violations_count:
         problems.append(results.generate_report())
     return problems
+
+
+def tab_to(page: Page, selector: str, limit: int = 40) -> None:
+    """Press Tab until the element is focused, as a keyboard user would reach it."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} cannot be reached with Tab")

@@ -5,22 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import log_in, make_account
+from tests.e2e.conftest import log_in, make_account, tab_to
 from tests.e2e.controlled import ControlledJob
 from tests.support.http import PASSWORD
 
 EMAIL = "keyboard@example.com"
-
-
-def tab_to(page: Page, selector: str, limit: int = 40) -> None:
-    """Press Tab until the element is focused, as a keyboard user would reach it."""
-    for _ in range(limit):
-        if page.evaluate("s => document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} cannot be reached with Tab")
 
 
 def test_focus_stays_put_while_progress_updates_and_status_changes_are_announced(

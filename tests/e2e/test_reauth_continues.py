@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import log_in, make_account
+from tests.e2e.conftest import log_in, make_account, tab_to
 from tests.support.http import PASSWORD
 from tests.support.jobs import wait_for_job
 from webapp.archives.models import ArchiveJob
@@ -67,12 +67,14 @@ def test_stale_download_starts_after_the_password(
     download = page.locator(f'article[data-job-id="{job.id}"] a.download')
     expect(download).to_be_visible(timeout=15_000)
 
+    # By keyboard: Tab to Download, Enter; the password; Enter
     clean_state.config["REAUTH_SECONDS"] = -1
-    download.click()
+    tab_to(page, f'article[data-job-id="{job.id}"] a.download')
+    page.keyboard.press("Enter")
     expect(page.locator("main")).to_contain_text("To download your archive, confirm your password")
     confirm_password(clean_state, page)
     with page.expect_download() as started:
-        page.click("button:has-text('Continue')")
+        page.keyboard.press("Enter")
     assert started.value.suggested_filename.endswith(".zip")
     expect(page).to_have_url(f"{live_server}/archives")
     expect(page.locator(".flash")).to_contain_text("Your download is starting")
