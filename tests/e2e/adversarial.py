@@ -36,16 +36,17 @@ def _title(text: str) -> str:
     return (text * (TITLE_MAX // max(1, len(text)) + 1))[:TITLE_MAX]
 
 
+# Oldest first: the pages list the newest first, so the longest word leads.
 NOTES = [
-    (_title(LONG_WORD), MANY_LINES),
-    (_title(LONG_URL), LONG_URL + "\n\n" + LONG_WORD),
-    (RTL, RTL + "\n" + RTL),
-    (NON_ASCII, NON_ASCII * 5),
-    ("A wide table, pasted", WIDE_TABLE),
     (
         "Markup stays text <script>alert(1)</script>",
         "<b>not bold</b>\n<img src=x onerror=alert(1)>",
     ),
+    ("A wide table, pasted", WIDE_TABLE),
+    (NON_ASCII, NON_ASCII * 5),
+    (RTL, RTL + "\n" + RTL),
+    (_title(LONG_URL), LONG_URL + "\n\n" + LONG_WORD),
+    (_title(LONG_WORD), MANY_LINES),
 ]
 FILE_NAMES = [_title(LONG_WORD)[:250] + ".txt", RTL[:60] + ".pdf", NON_ASCII + ".png"]
 
@@ -66,6 +67,7 @@ def fill_account(app: Flask, *, admin: bool = True, jobs: bool = True) -> Accoun
         db.session.flush()
         for title, body in NOTES:
             db.session.add(Note(user_id=user.id, title=title, body=body))
+            db.session.flush()  # one at a time, so ids (the pages' order) follow the list
         for name in FILE_NAMES:
             content = (name * 40).encode()
             stored = storage.store_stream(io.BytesIO(content))
