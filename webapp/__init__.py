@@ -95,12 +95,17 @@ def _register_features(app: Flask) -> None:
     from webapp.auth import account_page, throttle, views  # noqa: F401  (attach routes to auth_bp)
     from webapp.auth import cli as auth_cli
     from webapp.auth.blueprint import bp as auth_bp
+    from webapp.imports import cli as imports_cli
+    from webapp.imports.api import api_bp as imports_api_bp
+    from webapp.imports.views import pages_bp as imports_pages_bp
     from webapp.notes import cli as notes_cli
     from webapp.notes.views import bp as notes_bp
 
     for blueprint in (auth_bp, notes_bp, pages_bp, api_bp, admin_bp, health.bp):
         app.register_blueprint(blueprint)
-    for group in (auth_cli.users, notes_cli.demo, archives_cli.archives):
+    for blueprint in (imports_api_bp, imports_pages_bp):
+        app.register_blueprint(blueprint)
+    for group in (auth_cli.users, notes_cli.demo, archives_cli.archives, imports_cli.imports):
         app.cli.add_command(group)
     errors.init_app(app)
     formatting.init_app(app)
@@ -108,3 +113,5 @@ def _register_features(app: Flask) -> None:
     throttle.init_app(app)
     import webapp.archives.beat  # noqa: F401  (registers the @shared_task functions)
     import webapp.archives.tasks  # noqa: F401
+    import webapp.imports.sweeper  # noqa: F401
+    import webapp.imports.tasks  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 HOUR = 3600
+GIB = 1024**3
 SOFT_LIMIT_GRACE = 15
 
 DEFAULTS: dict[str, Any] = {
@@ -26,6 +27,11 @@ DEFAULTS: dict[str, Any] = {
     "ARCHIVE_SOFT_TIME_LIMIT": 110 * 60,
     "ARCHIVE_TIME_LIMIT": 2 * HOUR,
     "ARCHIVE_PREVIEW_BYTES": 256 * 1024,
+    "IMPORT_MAX_BYTES": 10 * GIB,  # an archive's total unpacked size
+    "IMPORT_MAX_MEMBERS": 100_000,
+    "IMPORT_MAX_RATIO": 100,  # unpacked / packed, per member above 1 MiB
+    "IMPORT_MAX_MEMBER_BYTES": 5 * GIB,
+    "ACCOUNT_ERASE_GRACE": 72 * HOUR,
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
@@ -105,5 +111,6 @@ def celery_defaults(
             # The sweeper turns lost messages and dead workers back into progress.
             "archives-sweep": {"task": "archives.sweep", "schedule": sweep_interval},
             "archives-purge": {"task": "archives.purge", "schedule": HOUR},
+            "imports-sweep": {"task": "imports.sweep", "schedule": sweep_interval},
         },
     }

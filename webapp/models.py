@@ -2,6 +2,7 @@
 
 from webapp.archives.models import ArchiveJob
 from webapp.auth.models import ActivityEvent, User
+from webapp.imports.models import ImportJob
 from webapp.notes.models import Attachment, Note
 
-__all__ = ["ActivityEvent", "ArchiveJob", "Attachment", "Note", "User"]
+__all__ = ["ActivityEvent", "ArchiveJob", "Attachment", "ImportJob", "Note", "User"]

@@ -39,6 +39,7 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database: str) -> No
         "attachments",
         "activity_events",
         "archive_jobs",
+        "import_jobs",
     }
     migrate(empty_database, "base", downgrade=True)
     assert tables(empty_database) == set()

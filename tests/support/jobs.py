@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 
 from webapp.archives.models import ArchiveJob
 from webapp.extensions import db
+from webapp.imports.models import ImportJob
 
 
 def settle_jobs(app: Flask, timeout: float = 60.0) -> None:
     """Stop new builds and wait for running ones, so the next test starts from nothing."""
     with app.app_context():
-        db.session.execute(
-            sa.update(ArchiveJob).where(ArchiveJob.status == "queued").values(status="cancelled")
-        )
+        for model in (ArchiveJob, ImportJob):
+            queued = sa.update(model).where(model.status == "queued").values(status="cancelled")
+            db.session.execute(queued)
         db.session.commit()
         deadline = time.monotonic() + timeout
-        while db.session.scalar(sa.select(sa.func.count()).where(ArchiveJob.status == "running")):
+        while any(
+            db.session.scalar(sa.select(sa.func.count()).where(model.status == "running"))
+            for model in (ArchiveJob, ImportJob)
+        ):
             db.session.rollback()
             if time.monotonic() > deadline:
-                raise AssertionError("a build was still running after the test")
+                raise AssertionError("a build or import was still running after the test")
             time.sleep(0.1)
         db.session.rollback()
 
@@ -33,12 +38,13 @@ def wait_for_job(
     job_id: str,
     states: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
     timeout: float = 60.0,
-) -> ArchiveJob:
+    model: Any = ArchiveJob,
+) -> Any:
     """Poll the job row (the source of truth) until it reaches one of `states`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with app.app_context():
-            job = db.session.get(ArchiveJob, uuid.UUID(job_id))
+            job = db.session.get(model, uuid.UUID(job_id))
             if job is not None and job.status in states:
                 db.session.expunge(job)
                 return job

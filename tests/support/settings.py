@@ -8,7 +8,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECRET = secrets.token_hex(32)
-TABLES = ("activity_events", "archive_jobs", "attachments", "notes", "users")  # children first
+TABLES = (
+    "activity_events",
+    "archive_jobs",
+    "import_jobs",
+    "attachments",
+    "notes",
+    "users",
+)  # children first
 REDIS_TEST_DB = 9
 # Per test session, so two runs on one machine never take each other's messages or counts.
 SESSION = uuid.uuid4().hex[:8]

@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Set when the owner (or an admin) closed the account: erased at this moment unless cancelled.
+    erase_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     def get_id(self) -> str:
         """Bind the login to the session version so logout can void copied cookies."""
@@ -39,7 +41,8 @@ class ActivityEvent(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (sa.Index("ix_activity_events_user_id_id", "user_id", "id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # Null only for the audit record an erased account leaves behind.
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     ip: so.Mapped[str | None] = so.mapped_column(sa.String(45))

@@ -15,7 +15,10 @@ class Note(db.Model):  # type: ignore[name-defined,misc]
     """A titled piece of text a user keeps."""
 
     __tablename__ = "notes"
-    __table_args__ = (sa.Index("ix_notes_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_notes_user_id_id", "user_id", "id"),
+        sa.Index("uq_notes_source", "user_id", "source_sha256", "source_id", unique=True),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -23,13 +26,19 @@ class Note(db.Model):  # type: ignore[name-defined,misc]
     body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Where an imported record came from (the archive's SHA-256, its id there): one copy each.
+    source_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    source_id: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
 
 class Attachment(db.Model):  # type: ignore[name-defined,misc]
     """An uploaded file; the original name is metadata, the bytes live under storage_key."""
 
     __tablename__ = "attachments"
-    __table_args__ = (sa.Index("ix_attachments_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_attachments_user_id_id", "user_id", "id"),
+        sa.Index("uq_attachments_source", "user_id", "source_sha256", "source_id", unique=True),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -39,3 +48,6 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
     content_type: so.Mapped[str] = so.mapped_column(sa.String(255))
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Where an imported file came from (the archive's SHA-256, its id there): one copy each.
+    source_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    source_id: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)

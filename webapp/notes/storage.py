@@ -7,7 +7,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
 
@@ -28,9 +28,9 @@ def upload_path(storage_key: str) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / storage_key[:2] / storage_key
 
 
-def store_stream(stream: BinaryIO) -> StoredFile:
-    """Copy a stream to a new random key in chunks, then rename it into place."""
-    key = secrets.token_hex(16)
+def store_stream(stream: IO[bytes], key: str | None = None) -> StoredFile:
+    """Copy a stream to a key (a new random one by default) in chunks, then rename it in."""
+    key = key or secrets.token_hex(16)
     target = upload_path(key)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")

@@ -1,0 +1,1 @@
+"""Importing a Keepsake archive into an account: checked whole, then added once."""

@@ -1,0 +1,70 @@
+"""What users and admins do with imports, shared by the page, the API and the CLI."""
+
+from __future__ import annotations
+
+import uuid
+from typing import IO
+
+import sqlalchemy as sa
+
+from webapp.archives.models import ACTIVE_STATES
+from webapp.extensions import db
+from webapp.imports import enqueue, storage, transitions
+from webapp.imports.models import ImportJob
+
+
+class ImportActive(Exception):
+    """The user already has an import queued or running; one at a time."""
+
+    message = "An import is already under way. Wait for it to finish, or cancel it."
+
+
+def active_import(user_id: int) -> ImportJob | None:
+    """Return the user's queued or running import, if any."""
+    return db.session.scalar(
+        sa.select(ImportJob).where(
+            ImportJob.user_id == user_id, ImportJob.status.in_(ACTIVE_STATES)
+        )
+    )
+
+
+def recent_imports(user_id: int, limit: int = 50) -> list[ImportJob]:
+    """Return the user's newest imports first."""
+    query = (
+        sa.select(ImportJob)
+        .where(ImportJob.user_id == user_id)
+        .order_by(ImportJob.requested_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def start_import(user_id: int, stream: IO[bytes], *, enqueue_message: bool = True) -> ImportJob:
+    """Store the uploaded archive as it streams in, then queue its import."""
+    if active_import(user_id) is not None:
+        raise ImportActive()
+    stored = storage.save_upload(stream)
+    job_id = transitions.request(user_id, stored.storage_key, stored.size, stored.sha256)
+    if job_id is None:
+        storage.remove(stored.storage_key)  # a concurrent upload won the one-active index
+        raise ImportActive()
+    if enqueue_message:
+        enqueue.send(job_id)
+    return reloaded(job_id)
+
+
+def reloaded(job_id: uuid.UUID) -> ImportJob:
+    """Read a job as the last transition left it."""
+    job = db.session.get(ImportJob, job_id, populate_existing=True)
+    if job is None:
+        raise LookupError(f"import {job_id} vanished")
+    return job
+
+
+def cancel(job: ImportJob) -> bool:
+    """Cancel a queued import now, or flag a running one for its worker; False if finished."""
+    outcome = transitions.request_cancel(job.id)
+    if outcome is not None:
+        storage.remove(outcome[1])
+    db.session.refresh(job)
+    return outcome is not None

@@ -1,0 +1,146 @@
+"""Add a checked archive's notes and files: objects first, then every row in one transaction.
+
+Each added row carries its source (the archive's SHA-256 and the record's id there) under a
+unique index, so a repeated or retried import inserts nothing twice, and the rows commit in
+the same transaction as the job's success, so a crash leaves none of them behind.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from webapp.imports import storage
+from webapp.imports.records import parse_time, stream_records
+from webapp.imports.transitions import Claim, Counts
+from webapp.notes.models import Attachment, Note
+
+BATCH = 1000
+# Progress: (phase, records done, records to add).
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Plan:
+    """What one attempt will add: the files it stored, and how many records it read."""
+
+    files: list[dict[str, Any]]
+    stored_keys: list[str]
+    skipped_files: int = 0
+
+
+def store_files(
+    archive: zipfile.ZipFile,
+    claim: Claim,
+    source: str,
+    conn: Connection,
+    total: int,
+    progress: Progress,
+) -> Plan:
+    """Copy each file not yet imported from this archive into the store, under its attempt key."""
+    already = _imported_ids(conn, Attachment, claim.user_id, source)
+    plan = Plan([], [])
+    for done, record in enumerate(_records(archive, "files"), start=1):
+        if record["id"] in already:
+            plan.skipped_files += 1
+            continue
+        key = storage.member_key(claim.job_id, claim.attempt, record["id"])
+        with archive.open(record["path"]) as member:
+            storage.save_member(key, member)
+        plan.stored_keys.append(key)
+        plan.files.append(_attachment(record, key, claim.user_id, source))
+        progress("copying files", done, total)
+    return plan
+
+
+def add_rows(
+    conn: Connection,
+    archive: zipfile.ZipFile,
+    claim: Claim,
+    source: str,
+    plan: Plan,
+    total: int,
+    progress: Progress,
+) -> Counts:
+    """Insert notes and file rows not yet present; the caller commits them with the job."""
+    notes_added = notes_seen = 0
+    for batch in _batches(_records(archive, "notes")):
+        rows = [_note(record, claim.user_id, source) for record in batch]
+        notes_added += _insert_new(conn, Note, rows)
+        notes_seen += len(rows)
+        progress("adding notes", notes_seen, total)
+    files_added = sum(_insert_new(conn, Attachment, batch) for batch in _batches(iter(plan.files)))
+    return Counts(
+        added_notes=notes_added,
+        added_files=files_added,
+        skipped_notes=notes_seen - notes_added,
+        skipped_files=plan.skipped_files + len(plan.files) - files_added,
+    )
+
+
+def _has(archive: zipfile.ZipFile, section: str) -> bool:
+    """Tell whether the (checked) archive holds this section's data file."""
+    return f"{section}.json" in archive.namelist()
+
+
+def _records(archive: zipfile.ZipFile, section: str) -> Iterator[dict[str, Any]]:
+    """Stream a section's records, or none when the archive left the section out."""
+    return stream_records(archive, f"{section}.json") if _has(archive, section) else iter(())
+
+
+def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Group rows for multi-row INSERTs."""
+    while batch := list(islice(rows, BATCH)):
+        yield batch
+
+
+def _note(record: dict[str, Any], user_id: int, source: str) -> dict[str, Any]:
+    """A notes row from an archive record, keeping its text and both moments."""
+    return {
+        "user_id": user_id,
+        "title": record["title"],
+        "body": record["body"],
+        "created_at": parse_time(record["created_at"]),
+        "updated_at": parse_time(record["updated_at"]),
+        "source_sha256": source,
+        "source_id": record["id"],
+    }
+
+
+def _attachment(record: dict[str, Any], key: str, user_id: int, source: str) -> dict[str, Any]:
+    """An attachments row for a stored file, keeping its name, type, size, hash and moment."""
+    return {
+        "user_id": user_id,
+        "original_name": record["name"],
+        "storage_key": key,
+        "size": record["size"],
+        "content_type": record["content_type"],
+        "sha256": record["sha256"],
+        "created_at": parse_time(record["created_at"]),
+        "source_sha256": source,
+        "source_id": record["id"],
+    }
+
+
+def _imported_ids(conn: Connection, model: Any, user_id: int, source: str) -> set[int]:
+    """Ids (in the archive) of records an earlier import of this archive already added."""
+    query = sa.select(model.source_id).where(
+        model.user_id == user_id, model.source_sha256 == source
+    )
+    return set(conn.scalars(query))
+
+
+def _insert_new(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on the source index; return how many rows went in."""
+    if not rows:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model.__table__).on_conflict_do_nothing().returning(model.id)
+    return len(conn.execute(statement, rows).all())

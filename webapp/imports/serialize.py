@@ -1,0 +1,39 @@
+"""An import job as JSON: DESIGN.md's field names ("Moving and leaving")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.archives.models import JobStatus
+from webapp.imports.models import ImportJob
+
+
+def import_json(job: ImportJob) -> dict[str, Any]:
+    """Describe an import for pollers, with where it came from and what it added."""
+    iso = {
+        name: moment.isoformat() if moment else None
+        for name, moment in (
+            ("requested_at", job.requested_at),
+            ("started_at", job.started_at),
+            ("finished_at", job.finished_at),
+        )
+    }
+    return {
+        "id": str(job.id),
+        "status": job.status.value,
+        "ready": job.ready,
+        "successful": job.status == JobStatus.SUCCEEDED,
+        "progress": job.progress,
+        "phase": job.phase,
+        "error_code": job.error_code,
+        "error": job.error,
+        **iso,
+        "source": {
+            "sha256": job.sha256,
+            "format": job.source_format,
+            "version": job.source_version,
+            "user_email": job.source_email,
+        },
+        "added": {"notes": job.added_notes, "files": job.added_files},
+        "skipped": {"notes": job.skipped_notes, "files": job.skipped_files},
+    }

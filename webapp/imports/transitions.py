@@ -1,0 +1,276 @@
+"""Every change of an import job's state: compare-and-set on the state it expects, with its event.
+
+The same rules as archives/transitions.py, on the import_jobs table: callers choose rows and
+react, they never write status. `succeed` runs inside the importer's transaction, so the rows
+an import adds commit if and only if the job they belong to succeeds.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from webapp.archives.models import ACTIVE_STATES, JobStatus
+from webapp.archives.transitions import REQUEUED, WORKER_LOST, JobRef
+from webapp.auth.activity import record
+from webapp.extensions import db
+from webapp.imports.models import ImportJob
+from webapp.types import utcnow
+
+jobs = ImportJob.__table__
+HEARTBEAT_SECONDS = 1.0
+RETRIES_EXHAUSTED = "The import kept hitting temporary errors. Please try again later."
+
+
+class LeaseLost(Exception):
+    """Another worker owns the import now; stop without writing."""
+
+
+class ImportCancelled(Exception):
+    """The user asked to cancel; the heartbeat stops the import between batches."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Records added and skipped (already there from an earlier import), per section."""
+
+    added_notes: int = 0
+    added_files: int = 0
+    skipped_notes: int = 0
+    skipped_files: int = 0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Proof that this worker runs this attempt of this import."""
+
+    job_id: uuid.UUID
+    user_id: int
+    attempt: int
+
+    def owned(self) -> sa.ColumnElement[bool]:
+        """Match the row only while this attempt still holds it."""
+        return sa.and_(
+            jobs.c.id == self.job_id,
+            jobs.c.status == JobStatus.RUNNING,
+            jobs.c.attempts == self.attempt,
+        )
+
+
+def _apply(
+    conn: Connection, where: sa.ColumnElement[bool], values: dict[str, Any], kind: str | None
+) -> list[JobRef]:
+    """One compare-and-set UPDATE in the caller's transaction, with an event per changed row."""
+    rows = conn.execute(
+        sa.update(jobs).where(where).values(**values).returning(jobs.c.id, jobs.c.user_id)
+    ).all()
+    refs = [JobRef(row.id, row.user_id) for row in rows]
+    for ref in refs if kind else ():
+        record(ref.user_id, str(kind), str(ref.job_id), conn=conn)
+    return refs
+
+
+def _change(
+    where: sa.ColumnElement[bool], values: dict[str, Any], kind: str | None
+) -> list[JobRef]:
+    """Apply one compare-and-set in its own transaction."""
+    with db.engine.begin() as conn:
+        return _apply(conn, where, values, kind)
+
+
+def _free(where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """Restrict a set-based change to rows no other sweeper holds (SKIP LOCKED)."""
+    free = sa.select(jobs.c.id).where(where).with_for_update(skip_locked=True)
+    locked: sa.ColumnElement[bool] = jobs.c.id.in_(free)
+    return locked
+
+
+def request(user_id: int, upload_key: str, size: int, sha256: str) -> uuid.UUID | None:
+    """queued: a new import of a stored upload; None when the user already has an active one."""
+    job_id = uuid.uuid4()
+    values = {"id": job_id, "user_id": user_id, "upload_key": upload_key}
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.insert(jobs).values(**values, size=size, sha256=sha256, requested_at=utcnow())
+            )
+            record(user_id, "import_requested", str(job_id), conn=conn)
+    except IntegrityError:
+        return None
+    return job_id
+
+
+def mark_enqueued(job_id: uuid.UUID) -> None:
+    """Note when the wake-up was sent, so the sweeper waits its grace period."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(enqueued_at=utcnow()))
+
+
+def take_unsent(cutoff: datetime) -> list[JobRef]:
+    """Mark queued imports whose message is older than cutoff as sent now, and return them."""
+    unsent = sa.and_(
+        jobs.c.status == JobStatus.QUEUED,
+        sa.or_(jobs.c.enqueued_at.is_(None), jobs.c.enqueued_at < cutoff),
+    )
+    return _change(_free(unsent), {"enqueued_at": utcnow()}, None)
+
+
+def claim(job_id: uuid.UUID, lease_seconds: int) -> Claim | None:
+    """queued -> running for this attempt, or None when another delivery took it first."""
+    now = utcnow()
+    values = {
+        "status": JobStatus.RUNNING,
+        "attempts": jobs.c.attempts + 1,
+        "phase": "starting",
+        "lease_until": now + timedelta(seconds=lease_seconds),
+        "started_at": sa.func.coalesce(jobs.c.started_at, now),
+    }
+    with db.engine.begin() as conn:
+        row = conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED)
+            .values(**values)
+            .returning(jobs.c.user_id, jobs.c.attempts)
+        ).first()
+        if row is None:
+            return None
+        record(row.user_id, "import_started", str(job_id), conn=conn)
+    return Claim(job_id, row.user_id, row.attempts)
+
+
+class Heartbeat:
+    """running -> running: progress and a renewed lease, at most once a second."""
+
+    def __init__(self, claim: Claim, lease_seconds: int) -> None:
+        """Remember the claim and the lease length."""
+        self.claim = claim
+        self.lease_seconds = lease_seconds
+        self._last = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        """Report progress; raise when the import must stop (cancelled or lease lost)."""
+        now = time.monotonic()
+        if now - self._last < HEARTBEAT_SECONDS and phase != "finishing":
+            return
+        self._last = now
+        values = {
+            "phase": phase,
+            "items_done": done,
+            "items_total": total,
+            "progress": min(99, done * 100 // total) if total else 0,
+            "lease_until": utcnow() + timedelta(seconds=self.lease_seconds),
+        }
+        with db.engine.begin() as conn:
+            row = conn.execute(
+                sa.update(jobs)
+                .where(self.claim.owned())
+                .values(**values)
+                .returning(jobs.c.cancel_requested)
+            ).first()
+        if row is None:
+            raise LeaseLost(str(self.claim.job_id))
+        if row.cancel_requested:
+            raise ImportCancelled(str(self.claim.job_id))
+
+
+def note_source(claim: Claim, source_format: str, version: int, email: str | None) -> bool:
+    """running -> running: the checked archive's origin, shown on the job."""
+    values = {"source_format": source_format, "source_version": version, "source_email": email}
+    return bool(_change(claim.owned(), values, None))
+
+
+def succeed(conn: Connection, claim: Claim, counts: Counts) -> bool:
+    """running -> succeeded in the importer's transaction; False when the attempt lost the job."""
+    values = {
+        "status": JobStatus.SUCCEEDED,
+        "progress": 100,
+        "phase": "done",
+        "finished_at": utcnow(),
+        "lease_until": None,
+        "upload_key": None,
+        "error_code": None,
+        "error": None,
+        **vars(counts),
+    }
+    return bool(_apply(conn, claim.owned(), values, "import_succeeded"))
+
+
+def _ended(status: JobStatus, code: str | None, message: str | None) -> dict[str, Any]:
+    """The values of an unsuccessful end; the upload is removed by the caller."""
+    return {
+        "status": status,
+        "phase": status.value,
+        "finished_at": utcnow(),
+        "lease_until": None,
+        "upload_key": None,
+        "error_code": code,
+        "error": message,
+    }
+
+
+def fail(claim: Claim, code: str, message: str) -> bool:
+    """running -> failed with a user-safe reason; False when the attempt lost the job."""
+    return bool(_change(claim.owned(), _ended(JobStatus.FAILED, code, message), "import_failed"))
+
+
+def cancel(claim: Claim) -> bool:
+    """running -> cancelled: the worker saw the cancel flag and stopped."""
+    values = _ended(JobStatus.CANCELLED, None, None)
+    return bool(_change(claim.owned(), values, "import_cancelled"))
+
+
+def release(claim: Claim, max_attempts: int) -> bool:
+    """running -> queued after a transient error (True), or -> failed when out of attempts."""
+    if claim.attempt >= max_attempts:
+        fail(claim, "retries_exhausted", RETRIES_EXHAUSTED)
+        return False
+    return bool(_change(claim.owned(), {**REQUEUED, "enqueued_at": utcnow()}, "import_retrying"))
+
+
+def _stale(now: datetime) -> sa.ColumnElement[bool]:
+    """Running imports whose worker stopped renewing the lease."""
+    return sa.and_(jobs.c.status == JobStatus.RUNNING, jobs.c.lease_until < now)
+
+
+def requeue(now: datetime, max_attempts: int) -> list[JobRef]:
+    """running -> queued for every import whose lease ran out with attempts left."""
+    stale = sa.and_(_stale(now), jobs.c.attempts < max_attempts)
+    return _change(_free(stale), {**REQUEUED, "enqueued_at": None}, "import_requeued")
+
+
+def fail_lost(now: datetime, max_attempts: int) -> list[tuple[JobRef, str | None]]:
+    """running -> failed (worker_lost) on the last attempt; returns the uploads to remove."""
+    lost = sa.and_(_stale(now), jobs.c.attempts >= max_attempts)
+    with db.engine.begin() as conn:
+        uploads = conn.execute(sa.select(jobs.c.id, jobs.c.upload_key).where(lost)).tuples()
+        keys: dict[uuid.UUID, str | None] = dict(uploads.all())
+        refs = _apply(
+            conn, _free(lost), _ended(JobStatus.FAILED, "worker_lost", WORKER_LOST), "import_failed"
+        )
+    return [(ref, keys.get(ref.job_id)) for ref in refs]
+
+
+def request_cancel(job_id: uuid.UUID) -> tuple[JobStatus, str | None] | None:
+    """queued -> cancelled now (with its upload to remove); running: flag it. None when final."""
+    with db.engine.begin() as conn:
+        flagged = conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status.in_(ACTIVE_STATES))
+            .values(cancel_requested=True)
+            .returning(jobs.c.user_id, jobs.c.status, jobs.c.upload_key)
+        ).first()
+        if flagged is None:
+            return None
+        if flagged.status == JobStatus.RUNNING:
+            record(flagged.user_id, "import_cancel_requested", str(job_id), conn=conn)
+            return JobStatus.RUNNING, None
+        queued = sa.and_(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED)
+        _apply(conn, queued, _ended(JobStatus.CANCELLED, None, None), "import_cancelled")
+        return JobStatus.CANCELLED, flagged.upload_key
