@@ -166,3 +166,17 @@ def test_files_json_pointing_outside_the_archive_is_refused(tmp_path: Path) -> N
 )
 def test_unsafe_name_rules(name: str, unsafe: bool) -> None:
     assert unsafe_name(name) is unsafe
+
+
+def test_a_schema_with_a_remote_ref_is_refused_without_fetching_it(tmp_path: Path) -> None:
+    listed = archives.members(GOOD_NOTES)
+    listed["schema/notes.json"] = orjson.dumps(
+        {"type": "array", "items": {"$ref": "http://169.254.169.254/latest/meta-data"}}
+    )
+    assert refused(archives.write(tmp_path / "a.zip", listed)) == "schema_invalid"
+
+
+def test_a_schema_that_is_not_a_schema_is_refused(tmp_path: Path) -> None:
+    listed = archives.members(GOOD_NOTES)
+    listed["schema/notes.json"] = orjson.dumps({"type": "array", "items": {"type": 5}})
+    assert refused(archives.write(tmp_path / "a.zip", listed)) == "schema_invalid"

