@@ -15,7 +15,9 @@ def assert_succeeded_once(cluster: Cluster, job_id: str, attempts: int) -> None:
     job = cluster.job(job_id)
     assert job.status == "succeeded", cluster.logs()
     assert job.attempts == attempts, f"attempts={job.attempts}\n{cluster.logs()}"
-    assert job.notified_at is not None
+    # The notification is taken in its own transaction after the success: wait for it, or a
+    # loaded machine checks between the two and fails a run that was right.
+    cluster.wait(job_id, lambda j: j.notified_at is not None, timeout=30, what="notification")
     successes = sa.select(sa.func.count()).where(
         ActivityEvent.kind == "archive_succeeded", ActivityEvent.detail == job_id
     )
