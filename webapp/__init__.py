@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import config
+from webapp import config, ops
 from webapp.extensions import celery_init_app, csrf, db, login_manager
 
 MIN_SECRET_KEY_LENGTH = 32
@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then FLASK_* variables, then the test's overrides."""
     app = Flask(__name__, instance_relative_config=True)
     _configure(app, test_config)
+    ops.init_app(app)
     db.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)

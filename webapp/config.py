@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_DURATION": 14 * 24 * HOUR,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "BROKER_URL_FALLBACK": "redis://127.0.0.1:6379/0",
+    "METRICS_TOKEN": None,  # set: GET /metrics needs `Authorization: Bearer <token>`
+    "LOG_FORMAT": "text",  # "json": one JSON object per line, for web, worker and beat
+    "LOG_LEVEL": "INFO",
 }
 
 
@@ -106,6 +109,9 @@ def celery_defaults(
         "worker_enable_soft_shutdown_on_idle": True,
         "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_track_started": False,
+        # Task events, so `celery -A make_celery events` and Flower can show the tasks.
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
         "worker_hijack_root_logger": False,
         "beat_schedule": {
             # The sweeper turns lost messages and dead workers back into progress.

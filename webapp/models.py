@@ -1,8 +1,17 @@
 """Every model, imported in one place so db.metadata knows all tables."""
 
+from webapp.archives.attempts import ArchiveAttempt
 from webapp.archives.models import ArchiveJob
 from webapp.auth.models import ActivityEvent, User
 from webapp.imports.models import ImportJob
 from webapp.notes.models import Attachment, Note
 
-__all__ = ["ActivityEvent", "ArchiveJob", "Attachment", "ImportJob", "Note", "User"]
+__all__ = [
+    "ActivityEvent",
+    "ArchiveAttempt",
+    "ArchiveJob",
+    "Attachment",
+    "ImportJob",
+    "Note",
+    "User",
+]

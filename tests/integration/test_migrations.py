@@ -40,6 +40,7 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database: str) -> No
         "activity_events",
         "archive_jobs",
         "import_jobs",
+        "archive_attempts",
     }
     migrate(empty_database, "base", downgrade=True)
     assert tables(empty_database) == set()

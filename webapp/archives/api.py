@@ -17,6 +17,7 @@ from webapp.auth.activity import record
 from webapp.auth.session import login_required
 from webapp.errors import api_error
 from webapp.extensions import db
+from webapp.ops import metrics
 
 api_bp = Blueprint("archives_api", __name__, url_prefix="/api/archives")
 
@@ -76,6 +77,7 @@ def download(job_id: uuid.UUID) -> Response:
     if not request.range or request.range.ranges[0][0] == 0:
         record(current_user.id, "archive_downloaded", str(job.id))
         db.session.commit()
+        metrics.downloaded()
     name = f"keepsake-archive-{job.requested_at:%Y-%m-%d}-{str(job.id)[:8]}.zip"
     response = send_file(
         path,
