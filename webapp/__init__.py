@@ -89,6 +89,7 @@ def _secret_from_file(app: Flask) -> str | None:
 def _register_features(app: Flask) -> None:
     """Attach every feature folder's blueprint, CLI and hooks."""
     from webapp import errors, formatting, health, security
+    from webapp.admin import dashboard  # noqa: F401  (attach the dashboard's routes to admin_bp)
     from webapp.admin.views import bp as admin_bp
     from webapp.archives import cli as archives_cli
     from webapp.archives.api import api_bp

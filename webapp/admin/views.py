@@ -1,71 +1,67 @@
-"""The admin's view of the queue."""
+"""The admin's list of every job, with retry and cancel of one."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from webapp.admin.access import admin_required, record_admin_action
 from webapp.archives import actions
-from webapp.archives.models import ArchiveJob, JobStatus
+from webapp.archives.models import ArchiveJob
 from webapp.auth.models import User
-from webapp.auth.session import login_required
+from webapp.auth.redirects import safe_next
 from webapp.extensions import db
+from webapp.ops.jobstats import STATUSES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def admin_required(view: F) -> F:
-    """Let only administrators through; others get 404, as if nothing were here."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        """Answer 404 to non-admins, as if the page did not exist."""
-        if not current_user.is_admin:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @bp.get("/archives")
 @admin_required
 def archives() -> str:
-    """List every job, optionally of one status."""
+    """List every job, optionally of one status, one error code or matching emails."""
     status = request.args.get("status")
+    code = request.args.get("error_code")
+    email = request.args.get("email", "").strip()
     query = sa.select(ArchiveJob, User.email).join(User).order_by(ArchiveJob.requested_at.desc())
-    if status in set(JobStatus):
+    if status in STATUSES:
         query = query.where(ArchiveJob.status == status)
+    if code:
+        query = query.where(ArchiveJob.error_code == code)
+    if email:
+        query = query.where(User.email.contains(email.lower(), autoescape=True))
     rows = db.session.execute(query.limit(200)).all()
     return render_template(
         "admin/archives.html",
         rows=rows,
         status=status,
-        statuses=[s.value for s in JobStatus],
+        error_code=code,
+        email=email,
+        statuses=STATUSES,
         form=FlaskForm(),
     )
 
 
 def _act(
-    job_id: uuid.UUID, action: Callable[[ArchiveJob], bool], done: str, refused: str
+    job_id: uuid.UUID, action: Callable[[ArchiveJob], bool], kind: str, done: str, refused: str
 ) -> Response:
-    """Apply an admin action to a job and say how it went."""
+    """Apply an admin action to a job, note it on the owner's trail and say how it went."""
     job = db.session.get(ArchiveJob, job_id)
     if job is None:
         abort(404)
     if FlaskForm().validate_on_submit():
-        flash(done if action(job) else refused, "info")
-    return redirect(url_for("admin.archives"))
+        if action(job):
+            record_admin_action(job.user_id, kind, job.id)
+            db.session.commit()
+            flash(done, "info")
+        else:
+            flash(refused, "error")
+    return redirect(safe_next(request.form.get("next"), url_for("admin.archives")))
 
 
 @bp.post("/archives/<uuid:job_id>/retry")
@@ -73,7 +69,11 @@ def _act(
 def retry(job_id: uuid.UUID) -> Response:
     """Requeue a failed or cancelled job."""
     return _act(
-        job_id, actions.retry, "Job requeued.", "Only failed or cancelled jobs can be retried."
+        job_id,
+        actions.retry,
+        "admin_retry",
+        "Job requeued.",
+        "Only failed or cancelled jobs can be retried, and only when the user has none active.",
     )
 
 
@@ -81,4 +81,6 @@ def retry(job_id: uuid.UUID) -> Response:
 @admin_required
 def cancel(job_id: uuid.UUID) -> Response:
     """Cancel an active job."""
-    return _act(job_id, actions.cancel, "Cancel requested.", "The job has already finished.")
+    return _act(
+        job_id, actions.cancel, "admin_cancel", "Cancel requested.", "The job has already finished."
+    )

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from webapp.archives.models import ArchiveJob
+from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.extensions import db
 from webapp.types import utcnow
 
-STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "expired")
+STATUSES = tuple(status.value for status in JobStatus)
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
