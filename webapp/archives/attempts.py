@@ -48,29 +48,34 @@ attempts = ArchiveAttempt.__table__
 
 
 def begin(
-    conn: Connection, job_id: uuid.UUID, attempt: int, requested_at: datetime, first: bool
+    conn: Connection,
+    job: tuple[uuid.UUID, int, int],
+    requested_at: datetime,
+    first: bool,
 ) -> None:
     """Record a claim in the claim's transaction; the first one ends the job's queue wait."""
+    job_id, user_id, attempt = job
     now, worker = utcnow(), worker_name()
     conn.execute(
         sa.insert(attempts).values(job_id=job_id, attempt=attempt, worker=worker, started_at=now)
     )
-    log.info("attempt started", job_id=str(job_id), attempt=attempt, worker=worker)
+    log.info("attempt started", job_id=str(job_id), user_id=user_id, attempt=attempt, worker=worker)
     if first:
         metrics.started(requested_at, now)
 
 
 def end(
     conn: Connection,
-    job_id: uuid.UUID,
-    attempt: int,
+    job: tuple[uuid.UUID, int, int],
     outcome: str,
     error_code: str | None = None,
 ) -> datetime | None:
     """Close the attempt's row with its outcome; return when it started (None if unknown)."""
+    job_id, user_id, attempt = job
     log.info(
         "attempt ended",
         job_id=str(job_id),
+        user_id=user_id,
         attempt=attempt,
         outcome=outcome,
         error_code=error_code,
@@ -88,16 +93,16 @@ def end(
     return started_at
 
 
-def succeeded(conn: Connection, job_id: uuid.UUID, attempt: int, size: int) -> None:
+def succeeded(conn: Connection, job: tuple[uuid.UUID, int, int], size: int) -> None:
     """Close a successful attempt and observe its duration and bytes."""
-    started_at = end(conn, job_id, attempt, "succeeded")
+    started_at = end(conn, job, "succeeded")
     now = utcnow()
     metrics.succeeded(started_at or now, now, size)
 
 
-def failed(conn: Connection, job_id: uuid.UUID, attempt: int, error_code: str | None) -> None:
+def failed(conn: Connection, job: tuple[uuid.UUID, int, int], error_code: str | None) -> None:
     """Close a failed attempt and count the job's failure by its code."""
-    end(conn, job_id, attempt, "failed", error_code)
+    end(conn, job, "failed", error_code)
     metrics.failed(error_code)
 
 

@@ -42,6 +42,13 @@ def redact(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     return event
 
 
+def _drop_copied_message(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """A record already formatted once carries its text twice; keep it as `event` only."""
+    if event.get("message") == event.get("event"):
+        event.pop("message", None)
+    return event
+
+
 def _shared_processors() -> list[Processor]:
     """What every line gets, from structlog and from plain logging calls alike."""
     return [
@@ -50,6 +57,7 @@ def _shared_processors() -> list[Processor]:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        _drop_copied_message,
     ]
 
 
@@ -79,6 +87,8 @@ def configure(fmt: str = "text", level: str | int = "INFO") -> None:
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if h.get_name() != HANDLER_NAME] + [handler]
     root.setLevel(level)
+    # Python warnings (Celery's root-user warning, deprecations) become JSON lines too.
+    logging.captureWarnings(fmt == "json")
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
