@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,14 @@ def _kept_secret(name: str, make: str) -> str:
         path.write_text(make)
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _fresh_metrics_dir() -> str:
+    """An empty folder where web, worker and beat write metrics for /metrics to add up."""
+    folder = INSTANCE / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)  # figures of an earlier run are not this one's
+    folder.mkdir()
+    return str(folder)
 
 
 def _start_redis(children: list[subprocess.Popen[bytes]]) -> str:
@@ -80,6 +89,8 @@ def main() -> None:
     port = int(env.get("PORT", "5000"))
     env.setdefault("FLASK_PUBLIC_URL", f"http://127.0.0.1:{port}")
     password = _kept_secret("demo_password", secrets.token_urlsafe(12))
+    if "PROMETHEUS_MULTIPROC_DIR" not in env:
+        env["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_dir()
     children: list[subprocess.Popen[bytes]] = []
     # Explicit, so Ctrl-C works even when a parent shell started us with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
