@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.admin import insert_job, user_id
 from tests.support.http import sign_up
+from tests.support.settings import ROOT
 
 TOKEN = "a-metrics-token-for-tests-0123456789"
 
@@ -81,3 +84,13 @@ def test_request_id_is_echoed_or_made(client: FlaskClient) -> None:
     forged = client.get("/healthz", headers={"X-Request-ID": "bad id; <script>"})
     made = forged.headers["X-Request-ID"]
     assert made != "bad id; <script>" and len(made) == 32
+
+
+def test_every_metric_the_example_alerts_use_is_exported(client: FlaskClient) -> None:
+    text = client.get("/metrics").get_data(as_text=True)
+    exported = set(re.findall(r"^# HELP (\S+)", text, flags=re.MULTILINE))
+    rules = (ROOT / "docs" / "alerts.yml").read_text()
+    used = {
+        re.sub(r"_(count|sum|bucket)$", "", name) for name in re.findall(r"keepsake_\w+", rules)
+    }
+    assert len(used) >= 4 and used <= exported, used - exported
