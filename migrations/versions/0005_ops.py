@@ -1,4 +1,4 @@
-"""Build attempts: each claim's worker, start, end and outcome, for the admin's timeline.
+"""Build attempts (worker, start, end, outcome) for the timeline; the request id of a job.
 
 Revision ID: 0005_ops
 Revises: 0008_port
@@ -17,6 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("archive_jobs") as batch:
+        batch.add_column(sa.Column("request_id", sa.String(length=64), nullable=True))
     op.create_table(
         "archive_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -46,3 +48,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_archive_attempts_job_id_started_at", table_name="archive_attempts")
     op.drop_table("archive_attempts")
+    with op.batch_alter_table("archive_jobs") as batch:
+        batch.drop_column("request_id")

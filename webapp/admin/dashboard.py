@@ -14,7 +14,7 @@ from webapp.admin.overview import overview
 from webapp.admin.timeline import timeline
 from webapp.admin.views import bp
 from webapp.archives import actions
-from webapp.archives.models import FAILED, ArchiveJob
+from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.ops import workers
@@ -30,7 +30,7 @@ def dashboard() -> str:
     failed = db.session.execute(
         sa.select(ArchiveJob, User.email)
         .join(User)
-        .where(ArchiveJob.status == FAILED)
+        .where(ArchiveJob.status == JobStatus.FAILED)
         .order_by(ArchiveJob.finished_at.desc())
         .limit(BULK_LIMIT)
     ).all()
@@ -95,7 +95,9 @@ def bulk_retry() -> Response:
         abort(400)
     chosen = _ids(request.form.getlist("job_id"))[:BULK_LIMIT]
     jobs = db.session.scalars(
-        sa.select(ArchiveJob).where(ArchiveJob.id.in_(chosen), ArchiveJob.status == FAILED)
+        sa.select(ArchiveJob).where(
+            ArchiveJob.id.in_(chosen), ArchiveJob.status == JobStatus.FAILED
+        )
     ).all()
     requeued = 0
     for found in jobs:

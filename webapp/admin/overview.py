@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp.archives.attempts import ArchiveAttempt
-from webapp.archives.models import RUNNING, ArchiveJob
+from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.ops import jobstats
@@ -26,7 +26,7 @@ def running_jobs(limit: int = 50) -> list[dict[str, Any]]:
     rows = db.session.execute(
         sa.select(ArchiveJob, User.email, worker)
         .join(User)
-        .where(ArchiveJob.status == RUNNING)
+        .where(ArchiveJob.status == JobStatus.RUNNING)
         .order_by(ArchiveJob.started_at)
         .limit(limit)
     ).all()

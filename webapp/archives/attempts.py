@@ -49,60 +49,55 @@ attempts = ArchiveAttempt.__table__
 
 def begin(
     conn: Connection,
-    job: tuple[uuid.UUID, int, int],
-    requested_at: datetime,
-    first: bool,
+    job_id: uuid.UUID,
+    user_id: int,
+    attempt: int,
+    waited_since: datetime | None,
 ) -> None:
-    """Record a claim in the claim's transaction; the first one ends the job's queue wait."""
-    job_id, user_id, attempt = job
+    """Record a claim in the claim's transaction; `waited_since` ends the job's queue wait."""
     now, worker = utcnow(), worker_name()
     conn.execute(
         sa.insert(attempts).values(job_id=job_id, attempt=attempt, worker=worker, started_at=now)
     )
     log.info("attempt started", job_id=str(job_id), user_id=user_id, attempt=attempt, worker=worker)
-    if first:
-        metrics.started(requested_at, now)
+    if waited_since is not None:
+        metrics.started(waited_since, now)
 
 
 def end(
-    conn: Connection,
-    job: tuple[uuid.UUID, int, int],
-    outcome: str,
-    error_code: str | None = None,
+    conn: Connection, job_id: uuid.UUID, user_id: int, outcome: str, error_code: str | None = None
 ) -> datetime | None:
-    """Close the attempt's row with its outcome; return when it started (None if unknown)."""
-    job_id, user_id, attempt = job
+    """Close the job's open attempt with its outcome; return when it started (None if none).
+
+    A job holds at most one open attempt: every way out of running closes it, and a stale
+    worker's later writes are fenced off before they get here.
+    """
+    row = conn.execute(
+        sa.update(attempts)
+        .where(attempts.c.job_id == job_id, attempts.c.finished_at.is_(None))
+        .values(finished_at=utcnow(), outcome=outcome, error_code=error_code)
+        .returning(attempts.c.attempt, attempts.c.started_at)
+    ).first()
     log.info(
         "attempt ended",
         job_id=str(job_id),
         user_id=user_id,
-        attempt=attempt,
+        attempt=row.attempt if row else None,
         outcome=outcome,
         error_code=error_code,
     )
-    started_at: datetime | None = conn.scalar(
-        sa.update(attempts)
-        .where(
-            attempts.c.job_id == job_id,
-            attempts.c.attempt == attempt,
-            attempts.c.finished_at.is_(None),
-        )
-        .values(finished_at=utcnow(), outcome=outcome, error_code=error_code)
-        .returning(attempts.c.started_at)
-    )
-    return started_at
+    return row.started_at if row else None
 
 
-def succeeded(conn: Connection, job: tuple[uuid.UUID, int, int], size: int) -> None:
+def succeeded(conn: Connection, job_id: uuid.UUID, user_id: int, size: int) -> None:
     """Close a successful attempt and observe its duration and bytes."""
-    started_at = end(conn, job, "succeeded")
     now = utcnow()
-    metrics.succeeded(started_at or now, now, size)
+    metrics.succeeded(end(conn, job_id, user_id, "succeeded") or now, now, size)
 
 
-def failed(conn: Connection, job: tuple[uuid.UUID, int, int], error_code: str | None) -> None:
+def failed(conn: Connection, job_id: uuid.UUID, user_id: int, error_code: str | None) -> None:
     """Close a failed attempt and count the job's failure by its code."""
-    end(conn, job, "failed", error_code)
+    end(conn, job_id, user_id, "failed", error_code)
     metrics.failed(error_code)
 
 

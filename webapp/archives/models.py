@@ -73,6 +73,9 @@ class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
     storage_key: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     size: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # The web request that asked for the latest run (request or retry), so its worker's log
+    # lines carry the same id whichever message woke the worker.
+    request_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     @property
     def ready(self) -> bool:

@@ -16,6 +16,7 @@ from webapp.archives import runner, transitions
 from webapp.archives.transient import TRANSIENT_ERRORS
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.ops.context import job_context
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,15 @@ def generate_user_archive(self: Task, user_id: int) -> str:
     claim = transitions.claim(user_id, int(current_app.config["ARCHIVE_LEASE_SECONDS"]))
     if claim is None:
         return "nothing_to_do"
-    try:
-        return runner.execute(claim, user)
-    except TRANSIENT_ERRORS as exc:
-        log.warning("job %s: transient error: %s", claim.job_id, exc)
-        db.session.rollback()
-        if not _release(claim):
-            return "failed"
-        raise  # autoretry_for sends the next wake-up after Celery's backoff
+    with job_context(claim.job_id, claim.user_id, claim.attempt, claim.request_id):
+        try:
+            return runner.execute(claim, user)
+        except TRANSIENT_ERRORS as exc:
+            log.warning("job %s: transient error: %s", claim.job_id, exc)
+            db.session.rollback()
+            if not _release(claim):
+                return "failed"
+            raise  # autoretry_for sends the next wake-up after Celery's backoff
 
 
 def _release(claim: transitions.Claim) -> bool:

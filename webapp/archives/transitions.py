@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,10 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from webapp.archives import attempts
 from webapp.archives.builder import ArchiveError, BuildResult
 from webapp.archives.models import ACTIVE_STATES, FINAL_STATES, ArchiveJob, JobStatus
 from webapp.auth.activity import record
 from webapp.extensions import db
+from webapp.ops.context import current_request_id
 from webapp.types import utcnow
 
 jobs = ArchiveJob.__table__
@@ -55,6 +57,7 @@ class Claim:
     job_id: uuid.UUID
     user_id: int
     attempt: int
+    request_id: str | None = None
 
     def owned(self) -> sa.ColumnElement[bool]:
         """Match the row only while this attempt still holds it."""
@@ -71,10 +74,16 @@ def _events(conn: Connection, kind: str, refs: Sequence[JobRef]) -> None:
         record(ref.user_id, kind, str(ref.job_id), conn=conn)
 
 
+AfterChange = Callable[[Connection, list[JobRef]], None]
+
+
 def _change(
-    where: sa.ColumnElement[bool], values: dict[str, Any], kind: str | None
+    where: sa.ColumnElement[bool],
+    values: dict[str, Any],
+    kind: str | None,
+    after: AfterChange | None = None,
 ) -> list[JobRef]:
-    """Apply one compare-and-set UPDATE and record its event for every row it changed."""
+    """Apply one compare-and-set UPDATE, record its event and run `after` on what changed."""
     with db.engine.begin() as conn:
         rows = conn.execute(
             sa.update(jobs).where(where).values(**values).returning(jobs.c.id, jobs.c.user_id)
@@ -82,7 +91,23 @@ def _change(
         refs = [JobRef(row.id, row.user_id) for row in rows]
         if kind:
             _events(conn, kind, refs)
+        if after and refs:
+            after(conn, refs)
     return refs
+
+
+def _closing(outcome: str, code: str | None = None) -> AfterChange:
+    """Close the running attempt of every changed job; a failure is also counted by its code."""
+
+    def close(conn: Connection, refs: list[JobRef]) -> None:
+        """End each job's open attempt in the transition's transaction."""
+        for ref in refs:
+            if outcome == JobStatus.FAILED:
+                attempts.failed(conn, ref.job_id, ref.user_id, code)
+            else:
+                attempts.end(conn, ref.job_id, ref.user_id, outcome, code)
+
+    return close
 
 
 def _locked(where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
@@ -97,7 +122,14 @@ def request(user_id: int) -> uuid.UUID | None:
     job_id = uuid.uuid4()
     try:
         with db.engine.begin() as conn:
-            conn.execute(sa.insert(jobs).values(id=job_id, user_id=user_id, requested_at=utcnow()))
+            conn.execute(
+                sa.insert(jobs).values(
+                    id=job_id,
+                    user_id=user_id,
+                    requested_at=utcnow(),
+                    request_id=current_request_id(),
+                )
+            )
             _events(conn, "archive_requested", [JobRef(job_id, user_id)])
     except IntegrityError:
         return None
@@ -143,12 +175,15 @@ def claim(user_id: int, lease_seconds: int) -> Claim | None:
                 lease_until=now + timedelta(seconds=lease_seconds),
                 started_at=sa.func.coalesce(jobs.c.started_at, now),
             )
-            .returning(jobs.c.attempts)
+            .returning(jobs.c.attempts, jobs.c.requested_at, jobs.c.started_at, jobs.c.request_id)
         ).first()
         if row is None:
             return None
         _events(conn, "archive_started", [JobRef(job_id, user_id)])
-    return Claim(job_id, user_id, row.attempts)
+        # The queue wait ends at the first start only; retries do not start it again.
+        waited_since = row.requested_at if row.started_at == now else None
+        attempts.begin(conn, job_id, user_id, row.attempts, waited_since)
+    return Claim(job_id, user_id, row.attempts, row.request_id)
 
 
 class Heartbeat:
@@ -206,7 +241,12 @@ def succeed(claim: Claim, result: BuildResult, storage_key: str, ttl_seconds: in
         "error_code": None,
         "error": None,
     }
-    return bool(_change(claim.owned(), values, "archive_succeeded"))
+
+    def record_build(conn: Connection, _: list[JobRef]) -> None:
+        """Close the attempt and observe the build's duration and bytes."""
+        attempts.succeeded(conn, claim.job_id, claim.user_id, result.size)
+
+    return bool(_change(claim.owned(), values, "archive_succeeded", record_build))
 
 
 def _ended(status: JobStatus, code: str | None, message: str | None) -> dict[str, Any]:
@@ -223,13 +263,15 @@ def _ended(status: JobStatus, code: str | None, message: str | None) -> dict[str
 
 def fail(claim: Claim, code: str, message: str) -> bool:
     """running -> failed, with a user-safe reason; False when the attempt lost the job."""
-    return bool(_change(claim.owned(), _ended(JobStatus.FAILED, code, message), "archive_failed"))
+    values = _ended(JobStatus.FAILED, code, message)
+    return bool(_change(claim.owned(), values, "archive_failed", _closing(JobStatus.FAILED, code)))
 
 
 def cancel(claim: Claim) -> bool:
     """running -> cancelled: the worker saw the user's cancel flag and stopped."""
     values = _ended(JobStatus.CANCELLED, None, None)
-    return bool(_change(claim.owned(), values, "archive_cancelled"))
+    closing = _closing(JobStatus.CANCELLED)
+    return bool(_change(claim.owned(), values, "archive_cancelled", closing))
 
 
 def release(claim: Claim, max_attempts: int) -> bool:
@@ -240,7 +282,8 @@ def release(claim: Claim, max_attempts: int) -> bool:
     if claim.attempt >= max_attempts:
         fail(claim, "retries_exhausted", RETRIES_EXHAUSTED)
         return False
-    return bool(_change(claim.owned(), {**REQUEUED, "enqueued_at": utcnow()}, "archive_retrying"))
+    values = {**REQUEUED, "enqueued_at": utcnow()}
+    return bool(_change(claim.owned(), values, "archive_retrying", _closing("released")))
 
 
 def _stale(now: datetime) -> sa.ColumnElement[bool]:
@@ -251,14 +294,17 @@ def _stale(now: datetime) -> sa.ColumnElement[bool]:
 def requeue(now: datetime, max_attempts: int) -> list[JobRef]:
     """running -> queued for every job whose lease ran out with attempts left."""
     stale = sa.and_(_stale(now), jobs.c.attempts < max_attempts)
-    return _change(_locked(stale), {**REQUEUED, "enqueued_at": None}, "archive_requeued")
+    values = {**REQUEUED, "enqueued_at": None}
+    return _change(_locked(stale), values, "archive_requeued", _closing("lost"))
 
 
 def fail_lost(now: datetime, max_attempts: int) -> list[JobRef]:
     """running -> failed (worker_lost) for every job whose lease ran out on its last attempt."""
     lost = sa.and_(_stale(now), jobs.c.attempts >= max_attempts)
     values = _ended(JobStatus.FAILED, "worker_lost", WORKER_LOST)
-    return _change(_locked(lost), values, "archive_failed")
+    return _change(
+        _locked(lost), values, "archive_failed", _closing(JobStatus.FAILED, "worker_lost")
+    )
 
 
 def request_cancel(job_id: uuid.UUID) -> JobStatus | None:
@@ -302,6 +348,7 @@ def retry(job_id: uuid.UUID) -> bool:
         "finished_at": None,
         "notified_at": None,
         "enqueued_at": None,
+        "request_id": current_request_id(),
     }
     retryable = sa.and_(
         jobs.c.id == job_id, jobs.c.status.in_((JobStatus.FAILED, JobStatus.CANCELLED))

@@ -49,11 +49,14 @@ def init_app(app: Flask) -> None:
 
 
 @contextmanager
-def job_context(job_id: uuid.UUID, user_id: int, attempt: int) -> Iterator[None]:
-    """Put the job's identity on every line logged while this attempt runs."""
-    with structlog.contextvars.bound_contextvars(
-        job_id=str(job_id), user_id=user_id, attempt=attempt
-    ):
+def job_context(
+    job_id: uuid.UUID, user_id: int, attempt: int, request_id: str | None = None
+) -> Iterator[None]:
+    """Put the job's identity, and the request that asked for it, on every line of an attempt."""
+    ids: dict[str, Any] = {"job_id": str(job_id), "user_id": user_id, "attempt": attempt}
+    if request_id:
+        ids["request_id"] = request_id
+    with structlog.contextvars.bound_contextvars(**ids):
         yield
 
 

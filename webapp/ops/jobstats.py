@@ -37,7 +37,7 @@ def counts_by_status() -> dict[str, int]:
     rows = db.session.execute(
         sa.select(ArchiveJob.status, sa.func.count()).group_by(ArchiveJob.status)
     ).all()
-    found = {status: int(count) for status, count in rows}
+    found = {str(status): int(count) for status, count in rows}
     return {status: found.get(status, 0) for status in STATUSES}
 
 
