@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "BROKER_URL_FALLBACK": "redis://127.0.0.1:6379/0",
     "METRICS_TOKEN": None,  # set: GET /metrics needs `Authorization: Bearer <token>`
+    "METRICS_PORT": None,  # set: a worker or beat serves its own metrics on this port
+    "METRICS_ADDR": "127.0.0.1",
     "LOG_FORMAT": "text",  # "json": one JSON object per line, for web, worker and beat
     "LOG_LEVEL": "INFO",
 }

@@ -42,7 +42,7 @@ def launch(cluster: Cluster, name: str, command: list[str], env: dict[str, str])
     cluster.processes.append(process)
 
 
-def start_everything(cluster: Cluster, prometheus: Path) -> str:
+def start_everything(cluster: Cluster, prometheus: Path, worker_port: int) -> str:
     """Three gunicorn workers, a prefork worker of two children and beat, all logging JSON."""
     env = dict(
         cluster.env(),
@@ -56,7 +56,8 @@ def start_everything(cluster: Cluster, prometheus: Path) -> str:
     launch(cluster, "web", gunicorn, env)
     celery = [str(BIN / "celery"), "--quiet", "-A", "make_celery"]
     worker = ["worker", "--pool", "prefork", "--concurrency", "2", "-n", "journey@%h"]
-    launch(cluster, "worker", [*celery, *worker, "--loglevel", "INFO"], env)
+    worker_env = dict(env, FLASK_METRICS_PORT=str(worker_port))  # its own metrics server too
+    launch(cluster, "worker", [*celery, *worker, "--loglevel", "INFO"], worker_env)
     schedule = str(cluster.folder / "beat-schedule")
     launch(cluster, "beat", [*celery, "beat", "--schedule", schedule, "--loglevel", "INFO"], env)
     deadline = time.monotonic() + 30
@@ -98,10 +99,11 @@ def request_archive(browser: HttpBrowser, request_id: str) -> str:
     return str(json.loads(answer.text)["id"])
 
 
-def scrape(base: str) -> Samples:
+def scrape(base: str, token: str | None = TOKEN) -> Samples:
     browser = HttpBrowser(base)
-    assert browser.open("/metrics").status == 401
-    answer = browser.open("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    if token:
+        assert browser.open("/metrics").status == 401
+    answer = browser.open("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert answer.status == 200
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -153,7 +155,8 @@ def test_a_journey_is_counted_across_processes_and_followed_in_json_logs(
     # Given web, worker and beat sharing one metrics folder, and four users with a file each
     prometheus = cluster.folder / "prometheus"
     prometheus.mkdir()
-    base = start_everything(cluster, prometheus)
+    worker_port = free_port()
+    base = start_everything(cluster, prometheus, worker_port)
     users = {name: seed(cluster, f"{name}@example.com") for name in "abcd"}
     seed(cluster, "admin@example.com", admin=True)
     kept = cluster.folder / "kept-upload"
@@ -205,6 +208,8 @@ def test_a_journey_is_counted_across_processes_and_followed_in_json_logs(
         assert found[("keepsake_http_request_duration_seconds_count", healthz)] == 12
         created = (("endpoint", "archives_api.create"), ("method", "POST"), ("status", "202"))
         assert found[("keepsake_http_request_duration_seconds_count", created)] == 4
+    from_worker = scrape(f"http://127.0.0.1:{worker_port}", token=None)
+    assert from_worker[("keepsake_archive_build_seconds_count", ())] == expected["builds"]
     pids = {path.stem.rsplit("_", 1)[-1] for path in prometheus.glob("*.db")}
     assert len(pids) >= 3, pids  # several gunicorn workers and pool children wrote figures
 

@@ -42,10 +42,16 @@ def _echo_request_id(response: Response) -> Response:
     return response
 
 
+def _end_request(_: BaseException | None) -> None:
+    """Leave nothing of this request on the thread for whatever it logs next."""
+    structlog.contextvars.clear_contextvars()
+
+
 def init_app(app: Flask) -> None:
     """Install the request-id hooks."""
     app.before_request(_start_request)
     app.after_request(_echo_request_id)
+    app.teardown_request(_end_request)
 
 
 @contextmanager

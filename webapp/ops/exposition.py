@@ -17,6 +17,7 @@ from webapp.errors import api_error
 from webapp.ops import jobstats, workers
 
 bp = Blueprint("metrics", __name__)
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class QueueCollector(Collector):
@@ -50,13 +51,14 @@ class QueueCollector(Collector):
         )
 
 
-def _process_metrics() -> bytes:
+def process_registry() -> CollectorRegistry:
     """The counters and histograms: summed over every process sharing the multiprocess dir."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # prometheus-client itself reads this variable when a process starts; we follow it.
+    if os.environ.get(MULTIPROC_DIR):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+        return registry
+    return REGISTRY
 
 
 def _authorised() -> bool:
@@ -77,5 +79,5 @@ def metrics() -> Response:
         return response
     queue = CollectorRegistry()
     queue.register(QueueCollector())
-    body = _process_metrics() + generate_latest(queue)
+    body = generate_latest(process_registry()) + generate_latest(queue)
     return Response(body, content_type=CONTENT_TYPE_LATEST)
