@@ -32,6 +32,8 @@ PAGES: list[Page] = [
     Page("account", "/auth/account", screenshot=True),
     Page("confirm-password", "/auth/confirm"),
     Page("admin-archives", "/admin/archives", who="admin", screenshot=True),
+    Page("admin-dashboard", "/admin", who="admin"),
+    Page("admin-users", "/admin/users?email=e", who="admin"),
     Page("not-found", "/no-such-page"),
 ]
 

@@ -2,9 +2,9 @@
 // Every value goes in through textContent, so nothing a user typed can run here.
 (function () {
   "use strict";
-  const table = document.getElementById("running");
-  if (!table) return;
-  const api = table.dataset.api;
+  const body = document.getElementById("running");
+  if (!body) return;
+  const api = body.dataset.api;
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -32,7 +32,6 @@
   }
 
   function render(data) {
-    const body = table.tBodies[0];
     body.replaceChildren(...(data.running.length ? data.running.map(row)
       : [el("tr", { class: "empty" }, el("td", { colspan: "5" }, "Nothing is running."))]));
     document.getElementById("running-count").textContent = String(data.statuses.running);
