@@ -18,8 +18,6 @@ from webapp.archives.models import ArchiveJob
 from webapp.auth.models import ActivityEvent
 from webapp.extensions import db
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def seed(runner: FlaskCliRunner, email: str, notes: int) -> None:
     args = ["demo", "seed", email, "--notes", str(notes), "--files", "1", "--file-kib", "8"]
@@ -36,7 +34,12 @@ def log_in(page: Page, base: str) -> None:
 
 
 def test_admin_watches_the_queue_and_retries_failed_jobs_in_bulk(
-    live_server: str, worker: Any, browser: Browser, runner: FlaskCliRunner, clean_state: Flask
+    live_server: str,
+    worker: Any,
+    browser: Browser,
+    runner: FlaskCliRunner,
+    clean_state: Flask,
+    pictures: Path,
 ) -> None:
     # Given a big export building, and three failed jobs of three other users
     make_admin(runner)
@@ -76,7 +79,7 @@ def test_admin_watches_the_queue_and_retries_failed_jobs_in_bulk(
     first = int(bar.get_attribute("value") or 0)
     expect(bar).not_to_have_attribute("value", str(first), timeout=30_000)
     assert page.evaluate("window.__sameDocument") is True  # redrawn by polling, no reload
-    page.screenshot(path=str(ROOT / "docs" / "admin-dashboard.png"), full_page=True)
+    page.screenshot(path=str(pictures / "admin-dashboard.png"), full_page=True)
 
     # When the admin ticks two of the failed jobs and retries them
     page.check(f'input[value="{failed[0]}"]')
@@ -106,7 +109,7 @@ def test_admin_watches_the_queue_and_retries_failed_jobs_in_bulk(
     phone.context.add_cookies(page.context.cookies())
     phone.goto(f"{live_server}/admin")
     assert layout_problems(phone) == []  # no sideways scroll, no axe-core violation
-    phone.screenshot(path=str(ROOT / "docs" / "admin-dashboard-phone.png"), full_page=True)
+    phone.screenshot(path=str(pictures / "admin-dashboard-phone.png"), full_page=True)
     with clean_state.app_context():
         statuses = {str(job.id): job.status for job in db.session.scalars(sa.select(ArchiveJob))}
     assert statuses[failed[1]] == "failed" and statuses[failed[0]] != "failed"
