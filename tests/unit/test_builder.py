@@ -83,7 +83,7 @@ def test_archive_lists_and_verifies_every_member(tmp_path: Path) -> None:
         manifest = orjson.loads(archive.read("manifest.json"))
         names = set(archive.namelist()) - {"manifest.json"}
         index = archive.read("index.html").decode()
-    assert manifest["format"] == "keepsake-archive" and manifest["version"] == 1
+    assert manifest["format"] == "keepsake-archive" and manifest["version"] == 2
     assert manifest["sections"] == {"notes": {"count": 3000}, "files": {"count": 2}}
     assert {entry["path"] for entry in manifest["files"]} == names
     assert {"README.txt", "index.html", "schema/notes.json", "notes.json", "notes.csv"} <= names

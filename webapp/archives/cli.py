@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from webapp.archives import actions, runner, sweeper, transitions
 from webapp.archives.models import ArchiveJob, JobStatus
-from webapp.archives.verify import verify_archive
+from webapp.archives.verify import verify_set
 from webapp.auth.accounts import find_user
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -123,11 +123,15 @@ def purge_cmd() -> None:
 
 
 @archives.command("verify")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify_cmd(path: Path) -> None:
-    """Check an archive offline against its manifest; exit 0 only when all match."""
-    report = verify_archive(path)
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+def verify_cmd(paths: tuple[Path, ...]) -> None:
+    """Check an archive offline, every part of it too; exit 0 only when all match."""
+    report = verify_set(paths)
     for problem in report.problems:
         click.echo(f"FAIL {problem}", err=True)
-    click.echo(f"{'OK' if report.ok else 'FAILED'}: {report.checked} members match the manifest")
+    parts = f"{report.parts} parts, " if report.parts > 1 else ""
+    verdict = "OK" if report.ok else "FAILED"
+    click.echo(f"{verdict}: {parts}{report.checked} members match their manifests")
     sys.exit(0 if report.ok else 1)

@@ -12,7 +12,7 @@ from webapp.archives.builder.preview import Preview
 from webapp.archives.builder.spec import Section
 
 FORMAT = "keepsake-archive"
-VERSION = 1
+VERSION = 2
 _env = Environment(
     loader=PackageLoader("webapp.archives.builder", "templates"),
     autoescape=select_autoescape(default=True),

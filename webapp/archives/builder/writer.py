@@ -1,27 +1,24 @@
-"""Stream sections into a ZIP on disk with constant memory, then check and publish it."""
+"""Stream sections as ZIP members with constant memory; parts.py writes and publishes them."""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 import tempfile
-import zipfile
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import orjson
 from isal import isal_zlib
 from sqlalchemy.engine import Connection
-from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile, stream_zip
+from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile
 
-from webapp.archives.builder import content
+from webapp.archives.builder import content, manifest
 from webapp.archives.builder.copytext import copy_rows
 from webapp.archives.builder.encoding import csv_file, json_array
 from webapp.archives.builder.errors import ArchiveError
+from webapp.archives.builder.parts import Part, write_parts
 from webapp.archives.builder.preview import Preview
 from webapp.archives.builder.spec import FileRef, Section
 
@@ -44,22 +41,13 @@ class Owner:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What the job row records about a finished archive."""
+    """What the job row records about a finished archive: its root file and every part."""
 
     size: int
     sha256: str
     counts: dict[str, int]
-
-
-def _deflate() -> Any:
-    # ISA-L at level 1 deflates ~3.5x faster than zlib with smaller output (bench/).
-    """Make a raw-deflate compressor with ISA-L at level 1."""
-    return isal_zlib.compressobj(1, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
-
-
-def partial_path(target: Path) -> Path:
-    """Name a temp file beside the target, so os.replace never crosses filesystems."""
-    return target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+    parts: tuple[Part, ...] = ()
+    about: dict[str, Any] = field(default_factory=dict)  # the manifest's own fields, echoed
 
 
 def build_archive(
@@ -69,32 +57,16 @@ def build_archive(
     target: Path,
     progress: Progress,
     preview_bytes: int = 256 * 1024,
+    part_size: int | None = None,
+    about: Mapping[str, Any] | None = None,
 ) -> BuildResult:
-    """Write the archive to a temp file, fsync and check it, then move it to target."""
-    partial = partial_path(target)
-    try:
-        with open(partial, "xb") as out, tempfile.TemporaryFile(dir=target.parent) as spool:
-            plan = _Plan(conn, owner, sections, progress, preview_bytes, spool, target.parent)
-            digest, size = hashlib.sha256(), 0
-            members = plan.members()
-            try:
-                for chunk in stream_zip(members, chunk_size=CHUNK, get_compressobj=_deflate):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-            finally:
-                # Close every section's cursor while the connection is still open.
-                members.close()
-            out.flush()
-            os.fsync(out.fileno())
-        progress("verifying", plan.done, plan.total)
-        _check(partial, plan.member_count)
-        os.replace(partial, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return BuildResult(size, digest.hexdigest(), dict(plan.counts))
+    """Write the archive (in parts above part_size), each checked and moved into place."""
+    plan = _Plan(conn, owner, sections, progress, preview_bytes, dict(about or {}), target.parent)
+    written = write_parts(plan, target, part_size)
+    progress("verifying", plan.done, plan.total)
+    root = written[0]
+    size = root.size if len(written) == 1 else sum(part.size for part in written)
+    return BuildResult(size, root.sha256, dict(plan.counts), tuple(written), plan.about)
 
 
 @dataclass
@@ -106,12 +78,13 @@ class _Plan:
     sections: Sequence[Section]
     progress: Progress
     preview_bytes: int
-    manifest_spool: IO[bytes]
+    about: dict[str, Any]
     spool_dir: Path
+    arrived: list[bytes] = field(default_factory=list)  # manifest lines of finished members
+    size_hints: dict[str, int] = field(default_factory=dict)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     counts: dict[str, int] = field(default_factory=dict)
     previews: dict[str, Preview] = field(default_factory=dict)
-    member_count: int = 0
     units: int = 0
     total_units: int = 0
 
@@ -126,7 +99,7 @@ class _Plan:
         return self.total_units // UNITS
 
     def members(self) -> Generator[MemberFile, None, None]:
-        """Yield every member; each one's bytes are produced only when the zip needs them."""
+        """Yield the body; each member's bytes are produced only when the zip needs them."""
         self.progress("counting", 0, 0)
         for section in self.sections:
             self.counts[section.name] = section.count(self.conn, self.owner.id)
@@ -135,21 +108,39 @@ class _Plan:
             self.counts[s.name] for s in self.sections if s.files is not None
         )
         self.total_units = items * UNITS
-        yield self._member(
-            "README.txt", [content.readme(self.owner.email, self.generated_at, self.sections)]
-        )
+        yield self.readme()
         for section in self.sections:
-            yield self._member(f"schema/{section.name}.json", [_dumps(section.json_schema())])
+            yield self._member(
+                f"schema/{section.name}.json", [manifest.dumps(section.json_schema())]
+            )
         for section in self.sections:
             yield from self._section_members(section)
+
+    def readme(self) -> MemberFile:
+        """Describe README.txt: what the archive holds and how to check it."""
+        text = content.readme(self.owner.email, self.generated_at, self.sections)
+        return self._member("README.txt", [text])
+
+    def closing(self) -> MemberFile:
+        """Describe index.html, once every record has passed and the previews are full."""
         self.progress("finishing", self.done, self.total)
-        yield self._member(
+        return self._member(
             "index.html",
             content.index_html(
                 self.owner.email, self.generated_at, self.sections, self.counts, self.previews
             ),
         )
-        yield self._manifest()
+
+    def head(self) -> dict[str, Any]:
+        """Return the manifest's fields other than its list of files."""
+        return {
+            "format": content.FORMAT,
+            "version": content.VERSION,
+            "generated_at": self.generated_at.isoformat(),
+            "user": {"id": self.owner.id, "email": self.owner.email},
+            **self.about,
+            "sections": {name: {"count": count} for name, count in self.counts.items()},
+        }
 
     def _section_members(self, section: Section) -> Iterator[MemberFile]:
         """Yield a section's JSON and CSV members, then its files."""
@@ -189,6 +180,7 @@ class _Plan:
         """Store packed files as they are, deflate the rest."""
         self.units += UNITS
         self.progress("files", self.done, self.total)
+        self.size_hints[ref.member_name] = ref.size
         if ref.compress:
             return self._member(ref.member_name, _read_file(ref), expect=ref.sha256)
         crc = _crc32_checked(ref)
@@ -198,8 +190,7 @@ class _Plan:
     def _member(
         self, name: str, chunks: Iterable[bytes], method: Any = ZIP_64, expect: str | None = None
     ) -> MemberFile:
-        """Describe a member for stream-zip, counting it for the final check."""
-        self.member_count += 1
+        """Describe a member for stream-zip; its bytes are hashed as they pass."""
         return (name, self.generated_at, MODE, method, self._tracked(name, chunks, expect))
 
     def _tracked(self, name: str, chunks: Iterable[bytes], expect: str | None) -> Iterator[bytes]:
@@ -211,36 +202,7 @@ class _Plan:
             yield chunk
         if expect is not None and digest.hexdigest() != expect:
             raise ArchiveError("file_changed", f"A stored file changed while exporting: {name}")
-        entry = {"path": name, "size": size, "sha256": digest.hexdigest()}
-        self.manifest_spool.write(orjson.dumps(entry) + b"\n")
-
-    def _manifest(self) -> MemberFile:
-        """Describe the manifest member, written last so it can list every other one."""
-        head = {
-            "format": content.FORMAT,
-            "version": content.VERSION,
-            "generated_at": self.generated_at.isoformat(),
-            "user": {"id": self.owner.id, "email": self.owner.email},
-            "sections": {name: {"count": count} for name, count in self.counts.items()},
-        }
-        self.member_count += 1
-        return ("manifest.json", self.generated_at, MODE, ZIP_64, self._manifest_chunks(head))
-
-    def _manifest_chunks(self, head: dict[str, Any]) -> Iterator[bytes]:
-        # The head's closing "\n}\n" gives way to the files list, streamed from the spool.
-        """Stream the manifest, its files list read back from the spool."""
-        yield _dumps(head)[:-3] + b',\n  "files": ['
-        self.manifest_spool.seek(0)
-        separator = b"\n    "
-        for line in self.manifest_spool:
-            yield separator + line.rstrip(b"\n")
-            separator = b",\n    "
-        yield b"\n  ]\n}\n"
-
-
-def _dumps(value: Any) -> bytes:
-    """Serialise small JSON members readably."""
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n"
+        self.arrived.append(manifest.entry(name, size, digest.hexdigest()))
 
 
 def _read_file(ref: FileRef) -> Iterator[bytes]:
@@ -270,27 +232,3 @@ def _crc32_checked(ref: FileRef) -> int:
             "file_changed", f"A stored file no longer matches its checksum: {ref.member_name}"
         )
     return crc
-
-
-def _check(path: Path, expected_members: int) -> None:
-    """Reopen the written ZIP and compare its directory with the manifest it carries."""
-    with zipfile.ZipFile(path) as archive:
-        infos = archive.infolist()
-        manifest = orjson.loads(archive.read("manifest.json"))
-    sizes = {info.filename: info.file_size for info in infos}
-    listed = {entry["path"]: entry["size"] for entry in manifest["files"]}
-    if (
-        len(infos) != expected_members
-        or sizes.pop("manifest.json", None) is None
-        or sizes != listed
-    ):
-        raise ArchiveError("archive_invalid", "The written archive did not match its manifest.")
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable, not only the file's bytes."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
