@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_RATIO": 100,  # unpacked / packed, per member above 1 MiB
     "IMPORT_MAX_MEMBER_BYTES": 5 * GIB,
     "ACCOUNT_ERASE_GRACE": 72 * HOUR,
+    "ARCHIVE_PART_SIZE": 2 * 1024**3,  # bytes; a larger archive comes as several ZIPs
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,

@@ -225,7 +225,7 @@ def test_expire_marks_due_archives_and_hands_back_their_files(user_id: int) -> N
     transitions.succeed(claim, RESULT, "old.zip", 60)
     assert transitions.expire(utcnow()) == []
     expired = transitions.expire(utcnow() + timedelta(seconds=61))
-    assert [(ref.job_id, key) for ref, key in expired] == [(claim.job_id, "old.zip")]
+    assert [(ref.job_id, key) for ref, key in expired] == [(claim.job_id, ["old.zip"])]
     row = job(claim.job_id)
     assert (row.status, row.storage_key) == (JobStatus.EXPIRED, None)
     assert events(user_id)[-1] == ("archive_expired", str(claim.job_id))
@@ -233,9 +233,9 @@ def test_expire_marks_due_archives_and_hands_back_their_files(user_id: int) -> N
 
 def test_delete_removes_only_finished_jobs(user_id: int) -> None:
     claim = running(user_id)
-    assert transitions.delete(claim.job_id) == (False, None)
+    assert transitions.delete(claim.job_id) == (False, [])
     transitions.succeed(claim, RESULT, "done.zip", 60)
-    assert transitions.delete(claim.job_id) == (True, "done.zip")
+    assert transitions.delete(claim.job_id) == (True, ["done.zip"])
     assert db.session.get(ArchiveJob, claim.job_id) is None
     assert events(user_id)[-1] == ("archive_deleted", str(claim.job_id))
 

@@ -106,11 +106,12 @@ def cancel(job: ArchiveJob) -> bool:
 
 def delete(job: ArchiveJob) -> bool:
     """Remove a finished job, then its file; False while it is still active."""
-    deleted, storage_key = transitions.delete(job.id)
+    deleted, storage_keys = transitions.delete(job.id)
     if not deleted:
         return False
     db.session.expunge(job)
-    storage.remove(storage_key)
+    for storage_key in storage_keys:
+        storage.remove(storage_key)
     return True
 
 

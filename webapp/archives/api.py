@@ -9,9 +9,9 @@ from flask import Blueprint, jsonify, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp.archives import actions, storage
+from webapp.archives import actions, serialize, storage
 from webapp.archives.access import owned_job, recent_login_required
-from webapp.archives.models import ACTIVE_STATES
+from webapp.archives.models import ACTIVE_STATES, ArchiveJob
 from webapp.archives.serialize import job_json
 from webapp.auth.activity import record
 from webapp.auth.session import login_required
@@ -63,32 +63,47 @@ def show(job_id: uuid.UUID) -> Response:
 @login_required
 @recent_login_required
 def download(job_id: uuid.UUID) -> Response:
-    """Send the ZIP; Range gives 206 so a broken download can resume."""
-    job = owned_job(job_id)
+    """Send the ZIP (the index part of an archive in parts); Range gives 206."""
+    return _send_part(owned_job(job_id), 0)
+
+
+@api_bp.get("/<uuid:job_id>/parts/<int:index>/download")
+@login_required
+@recent_login_required
+def download_part(job_id: uuid.UUID, index: int) -> Response:
+    """Send one part of an archive, with its own Range support and digest."""
+    return _send_part(owned_job(job_id), index)
+
+
+def _send_part(job: ArchiveJob, index: int) -> Response:
+    """Authorise, record the download once per fetch, and stream the part's file."""
     if job.status in ACTIVE_STATES:
         return api_error(409, "not_ready", "This archive is still being made.")
-    path = storage.archive_path(job.storage_key) if job.storage_key else None
-    if not job.is_downloadable or path is None or not path.exists():
+    part = serialize.stored_part(job, index)
+    if part is None:
+        return api_error(404, "no_such_part", "This archive has no such part.")
+    path = storage.archive_path(part["storage_key"])
+    if not job.is_downloadable or not path.exists():
         return api_error(
             410,
             "expired",
             "This archive is no longer available. Request a new one from the Archives page.",
         )
     if not request.range or request.range.ranges[0][0] == 0:
-        record(current_user.id, "archive_downloaded", str(job.id))
+        detail = str(job.id) if index == 0 else f"{job.id} part {index}"
+        record(current_user.id, "archive_downloaded", detail)
         db.session.commit()
         metrics.downloaded()
-    name = f"keepsake-archive-{job.requested_at:%Y-%m-%d}-{str(job.id)[:8]}.zip"
     response = send_file(
         path,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=name,
+        download_name=serialize.download_name(job, index),
         conditional=True,
-        etag=job.sha256 or True,
+        etag=part["sha256"] or True,
         max_age=0,
     )
-    digest = base64.b64encode(bytes.fromhex(job.sha256 or "")).decode()
+    digest = base64.b64encode(bytes.fromhex(part["sha256"] or "")).decode()
     response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
     response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -123,9 +123,7 @@ def purge_cmd() -> None:
 
 
 @archives.command("verify")
-@click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def verify_cmd(paths: tuple[Path, ...]) -> None:
     """Check an archive offline, every part of it too; exit 0 only when all match."""
     report = verify_set(paths)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -76,6 +77,13 @@ class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
     # The web request that asked for the latest run (request or retry), so its worker's log
     # lines carry the same id whichever message woke the worker.
     request_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # Every ZIP of the archive: [{"index", "storage_key", "size", "sha256"}]; index 0 is the
+    # root (the archive itself, or the index part that lists the others).
+    parts: so.Mapped[list[dict[str, Any]] | None] = so.mapped_column(sa.JSON)
+    # As of which moment this archive is complete: an opaque token of the build's snapshot.
+    watermark: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    continues_id: so.Mapped[uuid.UUID | None] = so.mapped_column(sa.Uuid)
+    continues_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     @property
     def ready(self) -> bool:

@@ -8,7 +8,7 @@ import logging
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 
-from webapp.archives import notify, storage, transitions
+from webapp.archives import chain, notify, storage, transitions
 from webapp.archives.builder import ArchiveError, BuildResult, Owner, build_archive
 from webapp.archives.builder.writer import Progress
 from webapp.archives.contents import SECTIONS
@@ -38,6 +38,10 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
             if conn.dialect.name == "postgresql":
                 # Timestamps in COPY output match the JSON encoder's: ISO 8601 in UTC.
                 conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+            else:
+                # pysqlite opens no transaction for reads; without one there is no snapshot.
+                conn.exec_driver_sql("BEGIN")
+            previous = chain.previous_archive(conn, user.id)
             return build_archive(
                 conn,
                 Owner(user.id, user.email),
@@ -45,6 +49,8 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
                 target,
                 progress,
                 preview_bytes=int(current_app.config["ARCHIVE_PREVIEW_BYTES"]),
+                part_size=int(current_app.config["ARCHIVE_PART_SIZE"] or 0) or None,
+                about=chain.about(conn, claim.job_id, {}, previous),
             )
     except BaseException:
         # It may be mid-COPY, or interrupted by a signal: discard it rather than roll back,
@@ -83,7 +89,8 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
         raise
     key = storage.storage_key_for(claim.job_id, claim.attempt)
     if not transitions.succeed(claim, result, key, int(config["ARCHIVE_TTL"])):
-        storage.remove(key)
+        for part in chain.part_rows(key, result.parts):
+            storage.remove(part["storage_key"])
         log.warning("job %s: finished after losing its lease; discarded the file", claim.job_id)
         return "lost"
     notify.job_finished(claim.job_id)

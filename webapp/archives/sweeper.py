@@ -50,7 +50,8 @@ def sweep() -> SweepReport:
 def purge() -> PurgeReport:
     """Mark expired archives, then delete their files, and drop orphaned temp files."""
     expired = transitions.expire(utcnow())
-    for _, storage_key in expired:
-        storage.remove(storage_key)
+    for _, storage_keys in expired:
+        for storage_key in storage_keys:
+            storage.remove(storage_key)
     oldest = time.time() - int(current_app.config["ARCHIVE_TIME_LIMIT"])
     return PurgeReport(len(expired), storage.remove_stale_partials(oldest))

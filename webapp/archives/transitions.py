@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from webapp.archives import attempts
+from webapp.archives import attempts, chain
 from webapp.archives.builder import ArchiveError, BuildResult
 from webapp.archives.models import ACTIVE_STATES, FINAL_STATES, ArchiveJob, JobStatus
 from webapp.auth.activity import record
@@ -227,6 +227,7 @@ class Heartbeat:
 def succeed(claim: Claim, result: BuildResult, storage_key: str, ttl_seconds: int) -> bool:
     """running -> succeeded; False when this attempt no longer owns the job."""
     now = utcnow()
+    continued = result.about.get("continues") or {}
     values = {
         "status": JobStatus.SUCCEEDED,
         "progress": 100,
@@ -236,6 +237,10 @@ def succeed(claim: Claim, result: BuildResult, storage_key: str, ttl_seconds: in
         "storage_key": storage_key,
         "size": result.size,
         "sha256": result.sha256,
+        "parts": chain.part_rows(storage_key, result.parts),
+        "watermark": result.about.get("watermark"),
+        "continues_id": uuid.UUID(continued["id"]) if continued else None,
+        "continues_sha256": continued.get("sha256"),
         "lease_until": None,
         "items_done": jobs.c.items_total,
         "error_code": None,
@@ -359,11 +364,11 @@ def retry(job_id: uuid.UUID) -> bool:
         return False
 
 
-def expire(now: datetime) -> list[tuple[JobRef, str | None]]:
+def expire(now: datetime) -> list[tuple[JobRef, list[str]]]:
     """succeeded -> expired for every archive past its expiry; returns the files to remove."""
     with db.engine.begin() as conn:
         due = conn.execute(
-            sa.select(jobs.c.id, jobs.c.user_id, jobs.c.storage_key)
+            sa.select(jobs.c.id, jobs.c.user_id, jobs.c.storage_key, jobs.c.parts)
             .where(jobs.c.status == JobStatus.SUCCEEDED, jobs.c.expires_at <= now)
             .with_for_update(skip_locked=True)
         ).all()
@@ -375,21 +380,24 @@ def expire(now: datetime) -> list[tuple[JobRef, str | None]]:
             )
         refs = [JobRef(row.id, row.user_id) for row in due]
         _events(conn, "archive_expired", refs)
-    return [(ref, row.storage_key) for ref, row in zip(refs, due, strict=True)]
+    return [
+        (ref, chain.stored_keys(row.storage_key, row.parts))
+        for ref, row in zip(refs, due, strict=True)
+    ]
 
 
-def delete(job_id: uuid.UUID) -> tuple[bool, str | None]:
-    """final -> gone: remove the row; returns whether it went and the file to remove."""
+def delete(job_id: uuid.UUID) -> tuple[bool, list[str]]:
+    """final -> gone: remove the row; returns whether it went and the files to remove."""
     with db.engine.begin() as conn:
         row = conn.execute(
             sa.delete(jobs)
             .where(jobs.c.id == job_id, jobs.c.status.in_(FINAL_STATES))
-            .returning(jobs.c.user_id, jobs.c.storage_key)
+            .returning(jobs.c.user_id, jobs.c.storage_key, jobs.c.parts)
         ).first()
         if row is None:
-            return False, None
+            return False, []
         _events(conn, "archive_deleted", [JobRef(job_id, row.user_id)])
-    return True, row.storage_key
+    return True, chain.stored_keys(row.storage_key, row.parts)
 
 
 def take_notification(job_id: uuid.UUID) -> bool:

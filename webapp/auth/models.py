@@ -48,3 +48,4 @@ class ActivityEvent(db.Model):  # type: ignore[name-defined,misc]
     ip: so.Mapped[str | None] = so.mapped_column(sa.String(45))
     user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     detail: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    change_seq: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)  # see watermark.py

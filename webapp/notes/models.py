@@ -29,6 +29,7 @@ class Note(db.Model):  # type: ignore[name-defined,misc]
     # Where an imported record came from (the archive's SHA-256, its id there): one copy each.
     source_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     source_id: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    change_seq: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)  # see watermark.py
 
 
 class Attachment(db.Model):  # type: ignore[name-defined,misc]
@@ -51,3 +52,4 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
     # Where an imported file came from (the archive's SHA-256, its id there): one copy each.
     source_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     source_id: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    change_seq: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)  # see watermark.py
