@@ -92,6 +92,7 @@ def _register_features(app: Flask) -> None:
     from webapp.admin import dashboard  # noqa: F401  (attach the dashboard's routes to admin_bp)
     from webapp.admin.views import bp as admin_bp
     from webapp.archives import cli as archives_cli
+    from webapp.archives import schedule_views  # noqa: F401  (attach routes to the archive blueprints)
     from webapp.archives.api import api_bp
     from webapp.archives.views import pages_bp
     from webapp.auth import account_page, throttle, views  # noqa: F401  (attach routes to auth_bp)

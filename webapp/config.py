@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_MEMBER_BYTES": 5 * GIB,
     "ACCOUNT_ERASE_GRACE": 72 * HOUR,
     "ARCHIVE_PART_SIZE": 2 * 1024**3,  # bytes; a larger archive comes as several ZIPs
+    "ARCHIVE_SCHEDULE_MONTH_SECONDS": 0,  # 0: calendar months; tests compress the clock
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
@@ -121,5 +122,7 @@ def celery_defaults(
             "archives-sweep": {"task": "archives.sweep", "schedule": sweep_interval},
             "archives-purge": {"task": "archives.purge", "schedule": HOUR},
             "imports-sweep": {"task": "imports.sweep", "schedule": sweep_interval},
+            # Scheduled exports whose run is due, checked as often as the sweep.
+            "archives-schedules": {"task": "archives.run_schedules", "schedule": sweep_interval},
         },
     }

@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SECRET = secrets.token_hex(32)
 TABLES = (
     "activity_events",
+    "archive_schedules",
     "archive_jobs",
     "import_jobs",
     "attachments",

@@ -1,4 +1,4 @@
-"""Beat's periodic tasks: thin shells around the sweeper."""
+"""Beat's periodic tasks: thin shells around the sweeper and the schedules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from webapp.archives import sweeper
+from webapp.archives import schedules, sweeper
 
 log = logging.getLogger(__name__)
 
@@ -21,3 +21,9 @@ def sweep() -> None:
 def purge() -> None:
     """Delete expired archives and stale temp files (beat runs this hourly)."""
     log.info("purge: %s", sweeper.purge())
+
+
+@shared_task(name="archives.run_schedules", ignore_result=True)
+def run_schedules() -> None:
+    """Request the scheduled exports that are due (beat runs this every sweep interval)."""
+    log.info("schedules: %s", schedules.run_due())

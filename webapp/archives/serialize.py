@@ -10,7 +10,7 @@ from flask import url_for
 from webapp.archives.models import ArchiveJob, JobStatus
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     """Write a moment as ISO 8601, or None."""
     return moment.isoformat() if moment else None
 
@@ -30,10 +30,10 @@ def job_json(job: ArchiveJob) -> dict[str, Any]:
         "cancel_requested": job.cancel_requested,
         "error_code": job.error_code,
         "error": job.error,
-        "requested_at": _iso(job.requested_at),
-        "started_at": _iso(job.started_at),
-        "finished_at": _iso(job.finished_at),
-        "expires_at": _iso(job.expires_at),
+        "requested_at": iso(job.requested_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+        "expires_at": iso(job.expires_at),
         "size": job.size,
         "sha256": job.sha256,
         "download_url": (
