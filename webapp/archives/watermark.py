@@ -12,8 +12,12 @@ counter as the build's snapshot saw it.
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 UNMODELLED_TABLES = ("change_counter",)
 POSTGRES, SQLITE = "pg:", "seq:"
@@ -40,14 +44,33 @@ def take(conn: Connection) -> str:
     return SQLITE + str(conn.exec_driver_sql("SELECT seq FROM change_counter").scalar())
 
 
-def newer_than(token: str, table: str, dialect: str) -> str:
-    """An SQL condition on `table`'s rows: written after the build that took `token`."""
+def newer_than(token: str, table: str | None, dialect: str) -> str:
+    """An SQL condition on `table`'s rows (unqualified when None): written after `token`."""
     if dialect == "postgresql" and token.startswith(POSTGRES):
         snapshot = token.removeprefix(POSTGRES)
         if _SNAPSHOT.fullmatch(snapshot):
-            return f"NOT pg_visible_in_snapshot({_FULL_XID.format(t=table)}, '{snapshot}')"
+            xid = _FULL_XID.replace("{t}.", f"{table}." if table else "")
+            return f"NOT pg_visible_in_snapshot({xid}, '{snapshot}')"
     if dialect == "sqlite" and token.startswith(SQLITE):
         seq = token.removeprefix(SQLITE)
         if seq.isdigit():
-            return f"{table}.change_seq > {int(seq)}"
+            return f"{table + '.' if table else ''}change_seq > {int(seq)}"
     raise WatermarkMismatch(f"watermark {token[:12]!r} does not apply to {dialect}")
+
+
+class written_after(FunctionElement[bool]):  # noqa: N801  (used like a SQL function)
+    """True for rows of `table` that the build which took `token` did not see."""
+
+    type = sa.Boolean()
+    inherit_cache = False  # the token is part of the SQL text, so no statement cache
+
+    def __init__(self, table: str, token: str) -> None:
+        """Remember the table and the token; the dialect decides the spelling."""
+        self.table, self.token = table, token
+        super().__init__()
+
+
+@compiles(written_after)
+def _written_after(element: written_after, compiler: Any, **kw: Any) -> str:
+    """Spell the condition for the database the statement runs on."""
+    return newer_than(element.token, element.table, compiler.dialect.name)

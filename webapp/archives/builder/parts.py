@@ -6,7 +6,7 @@ import hashlib
 import os
 import secrets
 import tempfile
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -156,6 +156,9 @@ class PartWriter:
         self.parts: list[Part] = []
         self._carry: _Pending | None = None
         self._finished = False
+        # Every member's bytes taken from the plan: closed at the end, so that a failure
+        # never leaves a section's cursor open on the build's connection.
+        self._taken: list[Iterable[bytes]] = []
 
     def write(self) -> list[Part]:
         """Write every part; on any error remove what this build wrote, then re-raise."""
@@ -166,6 +169,10 @@ class PartWriter:
                     self._write_part(len(self.parts) + 1, body)
             finally:
                 # Close every section's cursor while the connection is still open.
+                for chunks in self._taken:
+                    close = getattr(chunks, "close", None)
+                    if close is not None:
+                        close()
                 body.close()
             if len(self.parts) > 1 or self.parts[0].index != 0:
                 self._write_index()
@@ -193,7 +200,7 @@ class PartWriter:
     ) -> Iterator[MemberFile]:
         """Yield members while they fit, then this part's manifest."""
         while True:
-            pending = self._carry or self._next(body, budget)
+            pending = self._carry or self._next(body)
             self._carry = None
             if pending is None:
                 break
@@ -205,7 +212,7 @@ class PartWriter:
             yield self._placed(pending, budget, entries)
         if self._carry is None:
             # The body is done: what remains is index.html, then the manifest.
-            closing = self._spooled(self.plan.closing(), budget)
+            closing = self._spooled(self._take(self.plan.closing()))
             self._finished = True
             if index == 1 and budget.fits(closing, extra_manifest=512):
                 # Everything fits in one ZIP: it is the archive itself, as in format 1.
@@ -218,17 +225,23 @@ class PartWriter:
         head = {**self.plan.head(), "part": {"index": index}}
         yield manifest.member(head, entries, self.plan.generated_at)
 
-    def _next(self, body: Iterator[MemberFile], budget: _Budget) -> _Pending | None:
+    def _next(self, body: Iterator[MemberFile]) -> _Pending | None:
         """Take the next body member, spooled when its size is not known beforehand."""
         member = next(body, None)
         if member is None:
             return None
+        self._take(member)
         hint = self.plan.size_hints.get(member[0])
         if hint is None:
-            return self._spooled(member, budget)
+            return self._spooled(member)
         return _Pending(member, deflate_bound(hint) if member[3] is ZIP_64 else hint)
 
-    def _spooled(self, member: MemberFile, budget: _Budget) -> _Pending:
+    def _take(self, member: MemberFile) -> MemberFile:
+        """Note a member taken from the plan, so its bytes' source is closed at the end."""
+        self._taken.append(member[4])
+        return member
+
+    def _spooled(self, member: MemberFile) -> _Pending:
         """Learn a member's size by writing its bytes to a temp file first."""
         if self.part_size is None:
             return _Pending(member, 0)
@@ -307,7 +320,7 @@ class PartWriter:
 
             def members() -> Iterator[MemberFile]:
                 """The index part's members, its manifest last."""
-                yield self._placed(_Pending(self.plan.readme(), 0), budget, entries)
+                yield self._placed(_Pending(self._take(self.plan.readme()), 0), budget, entries)
                 yield self._placed(closing, budget, entries)
                 head = {**self.plan.head(), "parts": listing}
                 yield manifest.member(head, entries, self.plan.generated_at)
