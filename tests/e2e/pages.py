@@ -28,6 +28,7 @@ PAGES: list[Page] = [
     Page("notes-page-2", "/notes?page=2"),
     Page("files", "/files", screenshot=True),
     Page("archives", "/archives", screenshot=True),
+    Page("archive-schedule", "/archives/schedule"),
     Page("imports", "/imports", screenshot=True),
     Page("account", "/auth/account", screenshot=True),
     Page("confirm-password", "/auth/confirm"),

@@ -69,7 +69,7 @@ def test_three_periods_make_three_archives_each_in_the_activity_trail(
         assert beat(clean_state, moment) == schedules.RunReport()  # the same run is made once
         made = finish_all(clean_state)
     assert [job.status for job in made] == ["succeeded"] * 3
-    runs = kinds(clean_state, "archive_schedule_run")
+    runs = kinds(clean_state, "schedule_run")
     assert runs == [str(job.id) for job in made]
     shown = api(client, "GET", "/api/archives/schedule").json["schedule"]
     assert shown["runs"] == 3 and shown["next_run_at"] == month(starts, 3).isoformat()
@@ -85,7 +85,7 @@ def test_a_stopped_schedule_makes_no_archive(
     assert finish_all(clean_state) == []
     assert api(client, "GET", "/api/archives/schedule").json == {"schedule": None}
     assert api(client, "DELETE", "/api/archives/schedule").status_code == 404
-    assert kinds(clean_state, "archive_schedule_stopped") == ["after 0 runs"]
+    assert kinds(clean_state, "schedule_stopped") == ["after 0 runs"]
 
 
 def test_missed_periods_are_caught_up_once(
@@ -119,7 +119,7 @@ def test_a_run_during_an_active_job_reuses_it_and_one_in_a_cooldown_waits(
     assert beat(clean_state, month(starts, 1)) == schedules.RunReport(postponed=1)
     shown = api(client, "GET", "/api/archives/schedule").json["schedule"]
     assert shown["runs"] == 1 and datetime.fromisoformat(shown["next_run_at"]) > month(starts, 1)
-    assert kinds(clean_state, "archive_schedule_postponed")
+    assert kinds(clean_state, "schedule_postponed")
 
 
 def test_every_three_months_runs_four_times_in_the_year(
@@ -142,7 +142,7 @@ def test_beat_task_on_the_real_worker_requests_a_due_run(
     start(clean_state, client, incremental=True)
     run_schedules.delay()
     deadline = time.monotonic() + 30
-    while not kinds(clean_state, "archive_schedule_run"):  # poll the trail the task writes
+    while not kinds(clean_state, "schedule_run"):  # poll the trail the task writes
         assert time.monotonic() < deadline, "beat's task made no run"
         time.sleep(0.1)
     assert [job.status for job in finish_all(clean_state)] == ["succeeded"]
@@ -175,4 +175,4 @@ def test_the_page_starts_changes_and_stops_a_schedule(
     assert "Every 3 months" in page and "only what changed" in page
     client.post("/archives/schedule/stop", data={"csrf_token": token})
     assert "Start scheduled exports" in client.get("/archives/schedule").get_data(as_text=True)
-    assert kinds(clean_state, "archive_schedule_changed") == ["every 3 months"]
+    assert kinds(clean_state, "schedule_changed") == ["every 3 months"]

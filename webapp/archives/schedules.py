@@ -60,9 +60,9 @@ def save(user_id: int, every_months: int, selection: Mapping[str, Any]) -> Archi
         raise ValueError("Choose every 1, 2 or 3 months.")
     now = utcnow()
     schedule = of_user(user_id)
-    kind = "archive_schedule_changed"
+    kind = "schedule_changed"
     if schedule is None:
-        kind = "archive_schedule_started"
+        kind = "schedule_started"
         schedule = ArchiveSchedule(
             user_id=user_id, starts_at=now, ends_at=add_months(now, YEAR_MONTHS), runs=0
         )
@@ -86,7 +86,7 @@ def stop(user_id: int) -> bool:
     if schedule is None:
         return False
     db.session.delete(schedule)
-    record(user_id, "archive_schedule_stopped", f"after {schedule.runs} runs")
+    record(user_id, "schedule_stopped", f"after {schedule.runs} runs")
     db.session.commit()
     return True
 
@@ -122,7 +122,7 @@ def _run(schedule_id: int, now: datetime) -> str:
     wait = actions.cooldown_remaining(user_id)
     if wait:
         _move(schedule_id, due_at, now + timedelta(seconds=wait), counted=False, now=now)
-        record(user_id, "archive_schedule_postponed", f"cooldown {wait}s")
+        record(user_id, "schedule_postponed", f"cooldown {wait}s")
         db.session.commit()
         return "postponed"
     if not _move(schedule_id, due_at, next_run(schedule, now), counted=True, now=now):
@@ -133,7 +133,7 @@ def _run(schedule_id: int, now: datetime) -> str:
         # A success landed between the check and the request: run again once it is over.
         _move(schedule_id, None, now + timedelta(seconds=cooling.retry_after), False, now)
         return "postponed"
-    record(user_id, "archive_schedule_run", f"{job.id}{'' if created else ' (already active)'}")
+    record(user_id, "schedule_run", str(job.id))
     db.session.commit()
     log.info("schedule %s: run for user %s: job %s", schedule_id, user_id, job.id)
     return "requested" if created else "already_active"

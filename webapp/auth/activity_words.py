@@ -19,6 +19,11 @@ KIND_WORDS = {
     "archive_cancel_requested": "Asked to cancel an archive",
     "archive_cancelled": "Archive cancelled",
     "archive_deleted": "Deleted an archive",
+    "schedule_started": "Started scheduled exports",
+    "schedule_changed": "Changed scheduled exports",
+    "schedule_stopped": "Stopped scheduled exports",
+    "schedule_run": "Scheduled archive requested",
+    "schedule_postponed": "Scheduled archive waits for the cooldown",
 }
 ARCHIVE_ID_SHOWN = 8
 
@@ -26,6 +31,6 @@ ARCHIVE_ID_SHOWN = 8
 def describe(event: ActivityEvent) -> str:
     """Say what happened; an archive event names its archive by the start of its id."""
     words = KIND_WORDS.get(event.kind) or event.kind.replace("_", " ").capitalize()
-    if event.kind.startswith("archive_") and event.detail:
+    if event.kind.startswith(("archive_", "schedule_run")) and event.detail:
         return f"{words} ({event.detail[:ARCHIVE_ID_SHOWN]})"
     return f"{words} ({event.detail})" if event.detail else words
