@@ -21,7 +21,7 @@ MANIFEST_MAX_BYTES = 64 * 1024 * 1024
 RATIO_FLOOR_BYTES = 1024 * 1024
 CHUNK = 1024 * 1024
 FORMAT = "keepsake-archive"
-KNOWN_VERSIONS = frozenset({1})
+KNOWN_VERSIONS = frozenset({1, 2})
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,12 @@ def read_manifest(members: dict[str, zipfile.ZipInfo], archive: zipfile.ZipFile)
         raise ImportRefused(
             "unsupported_version",
             f"Archive format version {manifest.get('version')!r} is not supported here.",
+        )
+    if "parts" in manifest or "part" in manifest:
+        # One upload is one ZIP; a set of parts would need all of them at once.
+        raise ImportRefused(
+            "unsupported_version",
+            "This is one ZIP of an archive in parts; only an archive in one piece can be imported.",
         )
     return manifest
 
