@@ -98,6 +98,9 @@ def _register_features(app: Flask) -> None:
     from webapp.auth import account_page, throttle, views  # noqa: F401  (attach routes to auth_bp)
     from webapp.auth import cli as auth_cli
     from webapp.auth.blueprint import bp as auth_bp
+    from webapp.erasure import cli as erasure_cli  # noqa: F401  (adds `users erase`)
+    from webapp.erasure import views as erasure_views  # noqa: F401  (attach routes to auth_bp)
+    from webapp.erasure.api import api_bp as account_api_bp
     from webapp.imports import cli as imports_cli
     from webapp.imports.api import api_bp as imports_api_bp
     from webapp.imports.views import pages_bp as imports_pages_bp
@@ -106,7 +109,7 @@ def _register_features(app: Flask) -> None:
 
     for blueprint in (auth_bp, notes_bp, pages_bp, api_bp, admin_bp, health.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (imports_api_bp, imports_pages_bp):
+    for blueprint in (imports_api_bp, imports_pages_bp, account_api_bp):
         app.register_blueprint(blueprint)
     for group in (auth_cli.users, notes_cli.demo, archives_cli.archives, imports_cli.imports):
         app.cli.add_command(group)
@@ -116,5 +119,6 @@ def _register_features(app: Flask) -> None:
     throttle.init_app(app)
     import webapp.archives.beat  # noqa: F401  (registers the @shared_task functions)
     import webapp.archives.tasks  # noqa: F401
+    import webapp.erasure.beat  # noqa: F401
     import webapp.imports.sweeper  # noqa: F401
     import webapp.imports.tasks  # noqa: F401

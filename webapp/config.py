@@ -124,5 +124,6 @@ def celery_defaults(
             "imports-sweep": {"task": "imports.sweep", "schedule": sweep_interval},
             # Scheduled exports whose run is due, checked as often as the sweep.
             "archives-schedules": {"task": "archives.run_schedules", "schedule": sweep_interval},
+            "erasure-sweep": {"task": "erasure.sweep", "schedule": sweep_interval},
         },
     }

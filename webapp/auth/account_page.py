@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -11,7 +13,7 @@ from werkzeug.wrappers import Response
 from webapp.auth.activity import record
 from webapp.auth.activity_words import describe
 from webapp.auth.blueprint import bp
-from webapp.auth.forms import ChangePasswordForm
+from webapp.auth.forms import ChangePasswordForm, CloseAccountForm
 from webapp.auth.models import ActivityEvent
 from webapp.auth.passwords import hash_password, password_problem, verify_password
 from webapp.auth.session import end_all_sessions, login_required, mark_authenticated
@@ -20,21 +22,29 @@ from webapp.extensions import db
 EVENTS_SHOWN = 100
 
 
-def _page(form: ChangePasswordForm) -> str:
-    """Render the account page with the user's latest events."""
+def account_context(
+    form: ChangePasswordForm | None = None, close_form: CloseAccountForm | None = None
+) -> dict[str, Any]:
+    """What the account page shows: its forms and the user's latest events."""
     events = db.session.scalars(
         sa.select(ActivityEvent)
         .where(ActivityEvent.user_id == current_user.id)
         .order_by(ActivityEvent.id.desc())
         .limit(EVENTS_SHOWN)
     )
-    return render_template(
-        "auth/account.html",
-        form=form,
-        events=list(events),
-        plain_form=FlaskForm(),
-        describe=describe,
-    )
+    return {
+        "form": form or ChangePasswordForm(),
+        "close_form": close_form or CloseAccountForm(),
+        "events": list(events),
+        "plain_form": FlaskForm(),
+        "describe": describe,
+        "erase_grace_hours": int(current_app.config["ACCOUNT_ERASE_GRACE"]) // 3600,
+    }
+
+
+def _page(form: ChangePasswordForm) -> str:
+    """Render the account page with a password form as submitted."""
+    return render_template("auth/account.html", **account_context(form))
 
 
 @bp.get("/account")

@@ -24,6 +24,14 @@ KIND_WORDS = {
     "schedule_stopped": "Stopped scheduled exports",
     "schedule_run": "Scheduled archive requested",
     "schedule_postponed": "Scheduled archive waits for the cooldown",
+    "import_requested": "Uploaded an archive to import",
+    "import_started": "Import started",
+    "import_succeeded": "Import finished",
+    "import_failed": "Import failed",
+    "import_cancelled": "Import cancelled",
+    "account_erase_requested": "Asked to close the account",
+    "account_erase_cancelled": "Cancelled closing the account",
+    "account_erase_refused": "Wrong password when closing the account",
 }
 ARCHIVE_ID_SHOWN = 8
 
@@ -31,6 +39,6 @@ ARCHIVE_ID_SHOWN = 8
 def describe(event: ActivityEvent) -> str:
     """Say what happened; an archive event names its archive by the start of its id."""
     words = KIND_WORDS.get(event.kind) or event.kind.replace("_", " ").capitalize()
-    if event.kind.startswith(("archive_", "schedule_run")) and event.detail:
+    if event.kind.startswith(("archive_", "schedule_run", "import_")) and event.detail:
         return f"{words} ({event.detail[:ARCHIVE_ID_SHOWN]})"
     return f"{words} ({event.detail})" if event.detail else words

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -35,6 +35,13 @@ class ConfirmPasswordForm(FlaskForm):  # type: ignore[misc]
     """The current password, asked again before a sensitive action."""
 
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class CloseAccountForm(FlaskForm):  # type: ignore[misc]
+    """The password and a typed confirmation, before an account is erased."""
+
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    confirm = StringField("Type DELETE to confirm", validators=[DataRequired(), Length(max=20)])
 
 
 class ChangePasswordForm(FlaskForm):  # type: ignore[misc]

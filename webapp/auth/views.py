@@ -60,6 +60,9 @@ def login() -> str | Response:
             start_session(user, remember=bool(form.remember.data))
             record(user.id, "login")
             db.session.commit()
+            if user.erase_at is not None:  # in the grace period: offer to keep the account
+                flash("This account is about to be erased. You can still cancel below.", "info")
+                return redirect(url_for("auth.account"))
             return redirect(_next_url())
         if user is not None:
             record(user.id, "login_failed")
