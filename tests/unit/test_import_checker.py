@@ -180,3 +180,16 @@ def test_a_schema_that_is_not_a_schema_is_refused(tmp_path: Path) -> None:
     listed = archives.members(GOOD_NOTES)
     listed["schema/notes.json"] = orjson.dumps({"type": "array", "items": {"type": 5}})
     assert refused(archives.write(tmp_path / "a.zip", listed)) == "schema_invalid"
+
+
+def test_an_increment_is_refused_rather_than_imported_wrongly(tmp_path: Path) -> None:
+    listed = archives.members(GOOD_NOTES)
+    head = {**archives.manifest(listed, version=2), "continues": {"id": "x", "sha256": "0" * 64}}
+    assert refused(archives.write(tmp_path / "a.zip", listed, head=head)) == "unsupported_version"
+
+
+def test_a_full_version_2_archive_passes(tmp_path: Path) -> None:
+    listed = archives.members(GOOD_NOTES)
+    head = {**archives.manifest(listed, version=2), "selection": {}, "watermark": "w"}
+    path = archives.write(tmp_path / "a.zip", listed, head=head)
+    assert check_archive(path, LIMITS, lambda done, total: None).version == 2
