@@ -1,11 +1,13 @@
-"""Benchmark: archive build time and peak RSS for 10k, 100k and 1M notes, against the floor.
+"""Benchmark: notes archives of realistic text, against the floor and a naive builder.
 
-The floor for an account is what no builder can beat: PostgreSQL's COPY of the user's rows to
-stdout, plus deflating (python-isal, level 1) as many bytes as the builder wrote uncompressed.
+    .venv/bin/python bench/build_archive.py [--sizes 10000,100000,1000000] [--repeat 3]
 
-    .venv/bin/python bench/build_archive.py [--sizes 10000,100000,1000000]
-
-Uses BENCH_DATABASE_URL or the local PostgreSQL; prints a Markdown table.
+Accounts are seeded with `flask demo seed --text realistic` (Zipf prose). Each build runs in a
+fresh process, as a worker would. In the same run, for the same account:
+- floor: PostgreSQL's COPY of the user's rows to stdout, plus ISA-L level 1 over as many
+  bytes as the archive holds uncompressed - what no builder can beat;
+- naive: fetch every note, json.dumps, zlib level 6 - what a first version does.
+Prints a Markdown table with medians of --repeat runs; uses BENCH_DATABASE_URL or local PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,81 +15,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import zipfile
-from pathlib import Path
+import zlib
+from typing import Any
 
 import sqlalchemy as sa
+from common import Workspace, peak_rss_mib, workspace
 from isal import isal_zlib
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FILES, FILE_KIB = 20, 256
+SAMPLE = 64 * 1024 * 1024
 
 
-def peak_rss_mib() -> float:
-    """Return this process's peak resident set size (VmHWM) in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
-def env_for(database: str, folder: Path) -> dict[str, str]:
-    return dict(
-        os.environ,
-        FLASK_SQLALCHEMY_DATABASE_URI=database,
-        FLASK_SECRET_KEY=secrets.token_hex(32),
-        FLASK_UPLOAD_DIR=str(folder / "uploads"),
-        FLASK_ARCHIVE_DIR=str(folder / "archives"),
-        FLASK_APP="webapp",
-    )
-
-
-def child(email: str) -> None:
-    """Build one archive in this fresh process, as `flask archives build` does."""
-    from webapp import create_app
-    from webapp.archives import actions, runner, transitions
-    from webapp.auth.accounts import find_user
-    from webapp.extensions import db
-
-    app = create_app()
-    with app.app_context():
-        user = find_user(email)
-        assert user is not None
-        job, _ = actions.request_archive(user.id, ignore_cooldown=True, enqueue_message=False)
-        claim = transitions.claim(user.id, 600)
-        assert claim is not None
-        rss_before = peak_rss_mib()
-        started = time.perf_counter()
-        outcome = runner.execute(claim, user)
-        seconds = time.perf_counter() - started
-        db.session.refresh(job)
-        path = Path(app.config["ARCHIVE_DIR"]) / (job.storage_key or "")
-        with zipfile.ZipFile(path) as archive:
-            raw = sum(info.file_size for info in archive.infolist())
-        print(
-            json.dumps(
-                {
-                    "outcome": outcome,
-                    "seconds": seconds,
-                    "size": job.size,
-                    "raw": raw,
-                    "rss_start": rss_before,
-                    "rss_peak": peak_rss_mib(),
-                    "user_id": user.id,
-                }
-            )
-        )
-
-
-def floor_seconds(database: str, user_id: int, raw_bytes: int) -> float:
-    """COPY the user's rows to stdout, then deflate raw_bytes of them with ISA-L level 1."""
+def _copy_user(database: str, user_id: int) -> tuple[float, bytes]:
+    """COPY the user's rows to stdout; return the seconds and a sample of the notes' text."""
     engine = sa.create_engine(database)
     sample = bytearray()
     started = time.perf_counter()
@@ -97,96 +41,133 @@ def floor_seconds(database: str, user_id: int, raw_bytes: int) -> float:
             query = f"COPY (SELECT * FROM {table} WHERE user_id = {user_id}) TO STDOUT"
             with cursor.copy(query) as copy:
                 for block in copy:
-                    if len(sample) < 64 * 1024 * 1024:
+                    if len(sample) < SAMPLE and table == "notes":
                         sample += block
-    copied = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     engine.dispose()
-    data = bytes(sample) or b"x"
+    return seconds, bytes(sample) or b"x"
+
+
+def _deflate(data: bytes, total: int) -> float:
+    """Seconds for ISA-L level 1 to deflate `total` bytes of `data`, repeated as needed."""
     compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
-    started, left = time.perf_counter(), raw_bytes
+    started, left = time.perf_counter(), total
     while left > 0:
-        piece = data[: min(len(data), left)]
-        compressor.compress(piece)
-        left -= len(piece)
+        compressor.compress(data[: min(len(data), left)])
+        left -= min(len(data), left)
     compressor.flush()
-    return copied + time.perf_counter() - started
+    return time.perf_counter() - started
 
 
-def run(sizes: list[int]) -> None:
-    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    name = f"keepsake_bench_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    database = str(sa.make_url(SERVER).set(database=name))
-    folder = Path(tempfile.mkdtemp(prefix="keepsake-bench-"))
-    env = env_for(database, folder)
-    bin_dir = Path(sys.executable).parent
-    try:
-        subprocess.run(
-            [bin_dir / "alembic", "upgrade", "head"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        print(
-            "| notes | files | archive MB | build s | notes/s | MB/s written | floor s | "
-            "build/floor | peak RSS MiB |"
-        )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+def deflate_ratio(data: bytes) -> float:
+    """Compressed size over raw size of the notes' text at ISA-L level 1."""
+    compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
+    return len(compressor.compress(data) + compressor.flush()) / len(data)
+
+
+def naive(database: str, user_id: int) -> None:
+    """The first version anyone writes: fetch all, json.dumps, zlib level 6 (in this child)."""
+    engine = sa.create_engine(database)
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT id, title, body, created_at, updated_at FROM notes WHERE user_id = :u"),
+            {"u": user_id},
+        ).all()
+    data = json.dumps(
+        [
+            {
+                "id": r[0],
+                "title": r[1],
+                "body": r[2],
+                "created_at": r[3].isoformat(),
+                "updated_at": r[4].isoformat(),
+            }
+            for r in rows
+        ]
+    ).encode()
+    zlib.compress(data, 6)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "rss_peak": peak_rss_mib()}))
+
+
+def _naive_in_child(ws: Workspace, user_id: int) -> dict[str, Any]:
+    """Run the naive builder in a fresh process so its memory does not count against ours."""
+    command = [sys.executable, __file__, "--naive", str(user_id)]
+    done = subprocess.run(command, env=ws.env, check=True, capture_output=True, text=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def measure(ws: Workspace, count: int, repeat: int) -> dict[str, float]:
+    """Seed one account and take the medians of its build, floor and naive figures."""
+    email = f"bench{count}@example.com"
+    ws.flask(
+        "demo",
+        "seed",
+        email,
+        "--notes",
+        str(count),
+        "--files",
+        str(FILES),
+        "--file-kib",
+        str(FILE_KIB),
+        "--text",
+        "realistic",
+    )
+    builds, floors, ratios = [], [], []
+    sample = b""
+    for _ in range(repeat):
+        build = ws.build(email)
+        copy_seconds, sample = _copy_user(ws.database, int(build["user_id"]))
+        floor = copy_seconds + _deflate(sample, int(build["raw"]))
+        builds.append(build)
+        floors.append(floor)
+        ratios.append(build["seconds"] / floor)
+    naive_run = _naive_in_child(ws, int(builds[0]["user_id"]))
+    build_s = statistics.median(b["seconds"] for b in builds)
+    return {
+        "count": count,
+        "mb": builds[0]["size"] / 1e6,
+        "build": build_s,
+        "floor": statistics.median(floors),
+        "ratio": statistics.median(ratios),
+        "naive": naive_run["seconds"],
+        "naive_rss": naive_run["rss_peak"],
+        "rss": max(b["rss_peak"] for b in builds),
+        "deflate": deflate_ratio(sample),
+    }
+
+
+def run(sizes: list[int], repeat: int) -> None:
+    """Print the notes table, one row per account size."""
+    print(f"notes archives, realistic text, median of {repeat} builds per size")
+    print(
+        "| notes | archive MB | build s | floor s | build/floor | naive s | naive/build "
+        "| peak RSS MiB | naive RSS MiB | notes deflate ratio |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    with workspace() as ws:
         for count in sizes:
-            email = f"bench{count}@example.com"
-            subprocess.run(
-                [
-                    bin_dir / "flask",
-                    "demo",
-                    "seed",
-                    email,
-                    "--notes",
-                    str(count),
-                    "--files",
-                    str(FILES),
-                    "--file-kib",
-                    str(FILE_KIB),
-                ],
-                env=env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", email],
-                env=env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            floor = floor_seconds(database, result["user_id"], result["raw"])
-            mb = result["size"] / 1e6
+            m = measure(ws, count, repeat)
             print(
-                f"| {count:,} | {FILES} | {mb:.1f} | {result['seconds']:.2f} | "
-                f"{count / result['seconds']:,.0f} | {mb / result['seconds']:.1f} | "
-                f"{floor:.2f} | {result['seconds'] / floor:.2f}x | {result['rss_peak']:.0f} |",
+                f"| {count:,} | {m['mb']:.1f} | {m['build']:.2f} | {m['floor']:.2f} | "
+                f"{m['ratio']:.2f}x | {m['naive']:.2f} | {m['naive'] / m['build']:.1f}x | "
+                f"{m['rss']:.0f} | {m['naive_rss']:.0f} | {m['deflate']:.1%} |",
                 flush=True,
             )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        subprocess.run(["rm", "-rf", str(folder)], check=False)
 
 
 def main() -> None:
+    """Parse the command line; --naive is the child that runs the naive builder."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--child")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--naive", type=int)
     args = parser.parse_args()
-    if args.child:
-        child(args.child)
+    if args.naive is not None:
+        naive(os.environ["FLASK_SQLALCHEMY_DATABASE_URI"], args.naive)
     else:
-        run([int(size) for size in args.sizes.split(",")])
+        run([int(size) for size in args.sizes.split(",")], args.repeat)
 
 
 if __name__ == "__main__":

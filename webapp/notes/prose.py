@@ -7,6 +7,7 @@ line breaks and a few titles that a spreadsheet would read as formulas.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Iterator
@@ -81,8 +82,9 @@ def _title(words: Iterator[str], rng: random.Random) -> str:
     return f"{rng.choice(FORMULAS)} {text}" if rng.random() < 0.02 else text
 
 
+@functools.cache
 def make_prose(seed: int = 11) -> Prose:
-    """Build the pools once per process; it takes about a second."""
+    """Build the pools once per process (cached): it takes about a second."""
     rng = random.Random(seed)
     vocabulary = _vocabulary(rng)
     weights = list(itertools.accumulate(1 / rank**ZIPF_EXPONENT for rank in range(1, VOCABULARY)))
