@@ -29,6 +29,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from common import BIN, ROOT, Workspace, workspace
@@ -68,8 +69,8 @@ def seed(ws: Workspace, users: int) -> None:
 
 
 @contextmanager
-def servers(ws: Workspace, port: int) -> Iterator[str]:
-    """Run gunicorn and a Celery worker as production does; stop both afterwards."""
+def servers(ws: Workspace, port: int, root: Path) -> Iterator[str]:
+    """Run gunicorn and a Celery worker from `root` as production does; stop both afterwards."""
     queue = f"bench-{secrets.token_hex(4)}"
     env = dict(
         ws.env,
@@ -77,16 +78,17 @@ def servers(ws: Workspace, port: int) -> Iterator[str]:
         FLASK_CELERY__result_backend=REDIS,
         FLASK_CELERY__task_default_queue=queue,
         FLASK_ARCHIVE_COOLDOWN="0",
+        PYTHONPATH=str(root),
     )
     logs = open(ws.folder / "servers.log", "wb")  # noqa: SIM115 (closed below)
     web = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "4"]
     worker = [str(BIN / "celery"), "-A", "make_celery", "worker", "--concurrency", "2"]
     processes = [
-        subprocess.Popen([*web, "webapp:create_app()"], env=env, cwd=ROOT, stderr=logs),
+        subprocess.Popen([*web, "webapp:create_app()"], env=env, cwd=root, stderr=logs),
         subprocess.Popen(
             [*worker, "-Q", queue, "--loglevel", "INFO"],
             env=env,
-            cwd=ROOT,
+            cwd=root,
             stderr=logs,
             stdout=logs,
         ),
@@ -228,57 +230,66 @@ def load(
     }
 
 
-def main() -> None:
-    """Seed, start the servers, run both phases and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--users", type=int, default=135)
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--port", type=int, default=18000 + secrets.randbelow(1000))
-    args = parser.parse_args()
+def measure(root: Path, args: argparse.Namespace) -> dict[str, float]:
+    """Seed a fresh workspace, start the servers from `root`, and run both phases."""
     with workspace() as ws:
         seed(ws, args.users)
-        with servers(ws, args.port) as base:
+        with servers(ws, args.port, root) as base:
             visitors: list[Visitor] = [Visitor("", "")] * args.users
             _parallel(
                 args.users, lambda i: visitors.__setitem__(i, log_in(base, f"load{i}@example.com"))
             )
-            report_burst(args.users, burst(base, visitors, ws.database))
-            report_load(base, visitors[: args.clients], args.seconds)
-
-
-def report_burst(users: int, b: dict[str, float]) -> None:
-    """Print the many-small-archives figures."""
-    print(f"many small archives: {users} users at once (25 notes, 3 files each)")
-    print("| archives | archives/s | request-to-start p50 s | p99 s |\n|---:|---:|---:|---:|")
-    print(
-        f"| {b['archives']:.0f} | {b['per_second']:.1f} | {b['start_p50']:.2f} | "
-        f"{b['start_p99']:.2f} |",
-        flush=True,
+            figures = burst(base, visitors, ws.database)
+            runs: dict[str, list[float]] = {"post": [], "health": []}
+            for _ in range(args.rounds):  # alternating, so drift in speed hits both alike
+                for name, send in (("health", _get_health), ("post", _post)):
+                    done = load(base, visitors[: args.clients], args.seconds, send)
+                    runs[name].append(done["rps"])
+                    figures[f"{name}_p99"] = max(figures.get(f"{name}_p99", 0), done["p99"])
+                    figures["errors"] = figures.get("errors", 0) + done["errors"]
+    figures["health"] = statistics.median(runs["health"])
+    figures["post"] = statistics.median(runs["post"])
+    figures["ratio"] = statistics.median(
+        p / h for p, h in zip(runs["post"], runs["health"], strict=True)
     )
+    return figures
 
 
-def report_load(base: str, visitors: list[Visitor], seconds: float) -> None:
-    """Alternate /healthz and POST runs (drift in the machine's speed hits both) and print."""
-    runs: dict[str, list[dict[str, float]]] = {"post": [], "health": []}
-    for _ in range(2):
-        runs["health"].append(load(base, visitors, seconds, _get_health))
-        runs["post"].append(load(base, visitors, seconds, _post))
-    post = max(runs["post"], key=lambda r: r["rps"])
-    health = max(runs["health"], key=lambda r: r["rps"])
+def main() -> None:
+    """Measure the given trees (this one last) and print one table with the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=135)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another source tree to measure first")
+    parser.add_argument("--port", type=int, default=18000 + secrets.randbelow(1000))
+    args = parser.parse_args()
+    trees = [("baseline", args.baseline)] if args.baseline else []
     print(
-        f"\nrequests under load: {len(visitors)} keep-alive clients, {seconds:.0f} s each, "
-        "best of 2 alternating runs"
+        f"{args.users} users request at once (25 notes, 3 files each); then {args.clients} "
+        f"keep-alive clients, {args.seconds:.0f} s a run, {args.rounds} alternating runs"
     )
-    print("| request | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|")
-    for name, r in (("GET /healthz", health), ("POST /api/archives", post)):
-        print(f"| {name} | {r['rps']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['errors']:.0f} |")
-    medians = [statistics.median(r["rps"] for r in runs[k]) for k in ("post", "health")]
     print(
-        f"\nPOST /api/archives / GET /healthz = {post['rps'] / health['rps']:.2f} "
-        f"(medians {medians[0]:.0f} / {medians[1]:.0f} req/s)",
-        flush=True,
+        "| tree | archives | archives/s | request-to-start p50 s | p99 s | GET /healthz req/s "
+        "| POST /api/archives req/s | POST p99 ms | POST/healthz | errors |"
     )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    results = []
+    for name, root in [*trees, ("this tree", ROOT)]:
+        f = measure(root, args)
+        results.append(f)
+        print(
+            f"| {name} | {f['archives']:.0f} | {f['per_second']:.1f} | {f['start_p50']:.2f} | "
+            f"{f['start_p99']:.2f} | {f['health']:.0f} | {f['post']:.0f} | {f['post_p99']:.0f} "
+            f"| {f['ratio']:.2f} | {f['errors']:.0f} |",
+            flush=True,
+        )
+    if trees:
+        print(
+            f"\narchives/s: {results[1]['per_second'] / results[0]['per_second']:.2f}x the "
+            "baseline's in the same run"
+        )
 
 
 if __name__ == "__main__":

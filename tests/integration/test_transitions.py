@@ -242,6 +242,22 @@ def test_delete_removes_only_finished_jobs(user_id: int) -> None:
 
 def test_take_notification_is_granted_once(user_id: int) -> None:
     claim = running(user_id)
-    transitions.succeed(claim, RESULT, "n.zip", 60)
+    transitions.fail(claim, "internal_error", "x")
     assert transitions.take_notification(claim.job_id)
     assert not transitions.take_notification(claim.job_id)
+
+
+def test_success_takes_the_right_to_notify_in_the_same_commit(user_id: int) -> None:
+    claim = running(user_id)
+    transitions.succeed(claim, RESULT, "n.zip", 60)
+    assert job(claim.job_id).notified_at is not None
+    assert not transitions.take_notification(claim.job_id)
+
+
+def test_a_request_that_sends_its_wake_up_is_marked_sent_until_the_publish_fails(
+    user_id: int,
+) -> None:
+    job_id = transitions.request(user_id, sending=True)
+    assert job_id is not None and job(job_id).enqueued_at is not None
+    transitions.mark_unsent(job_id)
+    assert job(job_id).enqueued_at is None  # the next sweep sends it

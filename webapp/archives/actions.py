@@ -77,15 +77,15 @@ def request_archive(
     wait = 0 if ignore_cooldown else cooldown_remaining(user_id)
     if wait:
         raise CooldownActive(wait)
-    job_id = transitions.request(user_id)
+    job_id = transitions.request(user_id, sending=enqueue_message)
     if job_id is None:
         # A concurrent request won the one-active-job index: answer with its job.
         winner = active_job(user_id)
         if winner is None:
             raise LookupError(f"no active job for user {user_id} after a refused request")
         return winner, False
-    if enqueue_message:
-        enqueue.send(job_id, user_id)
+    if enqueue_message and not enqueue.publish(job_id, user_id):
+        transitions.mark_unsent(job_id)
     return _reloaded(job_id), True
 
 

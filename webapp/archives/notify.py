@@ -36,9 +36,12 @@ def compose(job: ArchiveJob, user: User) -> EmailMessage:
     return message
 
 
-def job_finished(job_id: uuid.UUID) -> None:
-    """Send the one notification of a finished job (a duplicate run sends none)."""
-    if not transitions.take_notification(job_id):
+def job_finished(job_id: uuid.UUID, taken: bool = False) -> None:
+    """Send the one notification of a finished job (a duplicate run sends none).
+
+    `taken`: the transition that finished the job already took the right to notify.
+    """
+    if not taken and not transitions.take_notification(job_id):
         return
     job = db.session.get(ArchiveJob, job_id, populate_existing=True)
     user = db.session.get(User, job.user_id) if job else None

@@ -35,10 +35,7 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
             # One snapshot for every section: the archive never mixes two moments.
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
-            if conn.dialect.name == "postgresql":
-                # Timestamps in COPY output match the JSON encoder's: ISO 8601 in UTC.
-                conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
-            else:
+            if conn.dialect.name != "postgresql":
                 # pysqlite opens no transaction for reads; without one there is no snapshot.
                 conn.exec_driver_sql("BEGIN")
             previous = chain.previous_archive(conn, user.id)
@@ -64,9 +61,8 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
 def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
     """Build and record success, failure or cancellation; transient errors propagate."""
     config = current_app.config
-    progress = progress or transitions.Heartbeat(
-        claim, int(config["ARCHIVE_LEASE_SECONDS"]), float(config["ARCHIVE_SOFT_TIME_LIMIT"])
-    )
+    lease, limit = int(config["ARCHIVE_LEASE_SECONDS"]), float(config["ARCHIVE_SOFT_TIME_LIMIT"])
+    progress = progress or transitions.Heartbeat(claim, lease, limit, renewed=True)
     try:
         result = build(claim, user, progress)
     except LeaseLost:
@@ -93,7 +89,7 @@ def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
             storage.remove(part["storage_key"])
         log.warning("job %s: finished after losing its lease; discarded the file", claim.job_id)
         return "lost"
-    notify.job_finished(claim.job_id)
+    notify.job_finished(claim.job_id, taken=True)
     return "succeeded"
 
 

@@ -117,19 +117,18 @@ def _locked(where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     return locked
 
 
-def request(user_id: int) -> uuid.UUID | None:
-    """queued: insert a new job; None when the user already has an active one (the index says)."""
-    job_id = uuid.uuid4()
+def request(user_id: int, *, sending: bool = False) -> uuid.UUID | None:
+    """queued: insert a new job; None when the user already has an active one (the index says).
+
+    `sending`: the caller publishes the wake-up next, so the row says so at once (a commit fewer
+    than mark_enqueued afterwards); if the publish fails, mark_unsent hands it to the sweeper.
+    """
+    job_id, now = uuid.uuid4(), utcnow()
+    sent = now if sending else None
     try:
         with db.engine.begin() as conn:
-            conn.execute(
-                sa.insert(jobs).values(
-                    id=job_id,
-                    user_id=user_id,
-                    requested_at=utcnow(),
-                    request_id=current_request_id(),
-                )
-            )
+            values = {"id": job_id, "user_id": user_id, "requested_at": now, "enqueued_at": sent}
+            conn.execute(sa.insert(jobs).values(**values, request_id=current_request_id()))
             _events(conn, "archive_requested", [JobRef(job_id, user_id)])
     except IntegrityError:
         return None
@@ -140,6 +139,12 @@ def mark_enqueued(job_id: uuid.UUID) -> None:
     """Note when the wake-up was sent, so the sweeper waits its grace period (no state change)."""
     with db.engine.begin() as conn:
         conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(enqueued_at=utcnow()))
+
+
+def mark_unsent(job_id: uuid.UUID) -> None:
+    """Forget a wake-up that was never published, so the next sweep sends it (no state change)."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(enqueued_at=None))
 
 
 def take_unsent(cutoff: datetime) -> list[JobRef]:
@@ -189,12 +194,22 @@ def claim(user_id: int, lease_seconds: int) -> Claim | None:
 class Heartbeat:
     """running -> running: writes progress and renews the lease at most once a second."""
 
-    def __init__(self, claim: Claim, lease_seconds: int, time_limit: float | None = None) -> None:
-        """Remember the claim, the lease length and when the time limit runs out."""
+    def __init__(
+        self,
+        claim: Claim,
+        lease_seconds: int,
+        time_limit: float | None = None,
+        renewed: bool = False,
+    ) -> None:
+        """Remember the claim, the lease length and when the time limit runs out.
+
+        `renewed`: the claim has just written the lease, so the first write can wait a second.
+        """
         self.claim = claim
         self.lease_seconds = lease_seconds
-        self.deadline = time.monotonic() + time_limit if time_limit else None
-        self._last = 0.0
+        self._started = time.monotonic()
+        self.deadline = self._started + time_limit if time_limit else None
+        self._last = self._started if renewed else 0.0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         """Report progress; raise when the build must stop (cancelled, too slow, lease lost)."""
@@ -202,7 +217,10 @@ class Heartbeat:
         if self.deadline is not None and now > self.deadline:
             # Stopping here, between batches, leaves every connection in a clean state.
             raise ArchiveError("time_limit", TIME_LIMIT_MESSAGE)
-        if now - self._last < HEARTBEAT_SECONDS and phase not in ("finishing", "verifying"):
+        quiet = now - self._last < HEARTBEAT_SECONDS
+        # The last phases are worth a write of their own only on a build long enough to watch.
+        shown = phase in ("finishing", "verifying") and now - self._started >= HEARTBEAT_SECONDS
+        if quiet and not shown:
             return
         self._last = now
         with db.engine.begin() as conn:
@@ -245,6 +263,8 @@ def succeed(claim: Claim, result: BuildResult, storage_key: str, ttl_seconds: in
         "items_done": jobs.c.items_total,
         "error_code": None,
         "error": None,
+        # The right to notify goes with the success itself: take_notification in the same commit.
+        "notified_at": now,
     }
 
     def record_build(conn: Connection, _: list[JobRef]) -> None:
