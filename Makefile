@@ -36,4 +36,5 @@ test: $(STAMP) chromium lint typecheck
 bench: $(STAMP)
 	$(BIN)/python bench/build_archive.py
 	$(BIN)/python bench/hostile_memory.py
+	$(BIN)/python bench/attachments.py
 	$(BIN)/python bench/throughput.py

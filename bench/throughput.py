@@ -132,8 +132,28 @@ def log_in(base: str, email: str) -> Visitor:
 
     form = {"email": email, "password": PASSWORD, "csrf_token": token("/auth/login")}
     opener.open(base + "/auth/login", urllib.parse.urlencode(form).encode(), timeout=60)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return Visitor(cookie, token("/notes"))
+    api_token = token("/notes")  # may set the session cookie: read the jar after it
+    return Visitor("; ".join(f"{c.name}={c.value}" for c in jar), api_token)
+
+
+def log_everyone_in(base: str, users: int, threads: int = 8) -> list[Visitor]:
+    """Log every user in, a few at a time (Argon2 is slow on purpose), retrying a failure."""
+    visitors: list[Visitor] = [Visitor("", "")] * users
+
+    def worker(first: int) -> None:
+        """Log in users first, first + threads, ..."""
+        for index in range(first, users, threads):
+            for attempt in range(3):
+                try:
+                    visitors[index] = log_in(base, f"load{index}@example.com")
+                    break
+                except OSError:
+                    if attempt == 2:
+                        raise
+
+    _parallel(threads, worker)
+    assert all(v.cookie for v in visitors), "some users could not log in"
+    return visitors
 
 
 def _parallel(count: int, work: Callable[[int], None]) -> None:
@@ -150,7 +170,9 @@ def _post(connection: http.client.HTTPConnection, visitor: Visitor) -> int:
     headers = {"Cookie": visitor.cookie, "X-CSRFToken": visitor.token, "Content-Length": "0"}
     connection.request("POST", "/api/archives", headers=headers)
     response = connection.getresponse()
-    response.read()
+    body = response.read()
+    if response.status == 400:
+        raise RuntimeError(f"POST /api/archives refused: {body[:300]!r}")
     return response.status
 
 
@@ -235,10 +257,7 @@ def measure(root: Path, args: argparse.Namespace) -> dict[str, float]:
     with workspace() as ws:
         seed(ws, args.users)
         with servers(ws, args.port, root) as base:
-            visitors: list[Visitor] = [Visitor("", "")] * args.users
-            _parallel(
-                args.users, lambda i: visitors.__setitem__(i, log_in(base, f"load{i}@example.com"))
-            )
+            visitors = log_everyone_in(base, args.users)
             figures = burst(base, visitors, ws.database)
             runs: dict[str, list[float]] = {"post": [], "health": []}
             for _ in range(args.rounds):  # alternating, so drift in speed hits both alike

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -172,4 +174,25 @@ def test_cancel_during_a_bulk_copy_closes_its_source_at_once(tmp_path: Path) -> 
         # its connection: the COPY must already be closed, not left for the GC.
         closed_when_raised = list(closed)
     assert closed_when_raised == [True]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_stored_file_with_its_upload_crc_is_written_whole_and_checks_out(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 4000
+    plain = stored_file(tmp_path, "p.jpg", data, compress=False)
+    ref = dataclasses.replace(plain, crc32=zlib.crc32(data))
+    target = build(tmp_path, [files_section([ref])])
+    with zipfile.ZipFile(target) as archive:
+        assert archive.testzip() is None  # every member's CRC-32 matches its bytes
+        assert archive.getinfo("files/p.jpg").compress_type == zipfile.ZIP_STORED
+        assert archive.read("files/p.jpg") == data
+
+
+def test_stored_file_changed_since_its_upload_crc_fails(tmp_path: Path) -> None:
+    ref = stored_file(tmp_path, "p.jpg", b"original", compress=False)
+    ref = dataclasses.replace(ref, crc32=zlib.crc32(b"original"))
+    ref.path.write_bytes(b"tampered")
+    with pytest.raises(ArchiveError) as failure:
+        build(tmp_path, [files_section([ref])])
+    assert failure.value.code == "file_changed"
     assert list((tmp_path / "out").iterdir()) == []

@@ -34,6 +34,7 @@ class FileRef:
     size: int
     sha256: str
     compress: bool
+    crc32: int | None = None  # recorded at upload: a stored member then needs no pre-pass
 
 
 @dataclass(frozen=True)

@@ -177,15 +177,16 @@ class _Plan:
             self.progress(phase, self.done, self.total)
 
     def _file_member(self, ref: FileRef) -> MemberFile:
-        """Store packed files as they are, deflate the rest."""
+        """Store packed files as they are, deflate the rest; either way hashed once, as written."""
         self.units += UNITS
         self.progress("files", self.done, self.total)
         self.size_hints[ref.member_name] = ref.size
         if ref.compress:
             return self._member(ref.member_name, _read_file(ref), expect=ref.sha256)
-        crc = _crc32_checked(ref)
+        # A stored member's header carries its CRC-32: recorded at upload, or read first.
+        crc = ref.crc32 if ref.crc32 is not None else _crc32(ref)
         method = NO_COMPRESSION_64(ref.size, crc)
-        return self._member(ref.member_name, _read_file(ref), method=method)
+        return self._member(ref.member_name, _read_file(ref), method=method, expect=ref.sha256)
 
     def _member(
         self, name: str, chunks: Iterable[bytes], method: Any = ZIP_64, expect: str | None = None
@@ -221,14 +222,9 @@ def _read_file(ref: FileRef) -> Iterator[bytes]:
         )
 
 
-def _crc32_checked(ref: FileRef) -> int:
-    """Read a file once for its CRC-32 (stored members need it first) and check its SHA-256."""
-    crc, digest = 0, hashlib.sha256()
+def _crc32(ref: FileRef) -> int:
+    """Read a file for its CRC-32 only; the pass that writes it checks its SHA-256."""
+    crc = 0
     for chunk in _read_file(ref):
         crc = isal_zlib.crc32(chunk, crc)
-        digest.update(chunk)
-    if digest.hexdigest() != ref.sha256:
-        raise ArchiveError(
-            "file_changed", f"A stored file no longer matches its checksum: {ref.member_name}"
-        )
     return crc
