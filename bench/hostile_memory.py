@@ -36,31 +36,25 @@ def _user_id(ws: Workspace, email: str, files: int = 0) -> int:
     return int(user_id)
 
 
+def _notes(ws: Workspace, email: str, count: int, title: str, body: str) -> None:
+    """Make `count` notes of the given SQL expressions for a new account, in the server."""
+    columns = "user_id, title, body, created_at, updated_at"
+    rows = f"SELECT :u, {title}, {body}, now(), now() FROM generate_series(1, :c) i"
+    _sql(ws, f"INSERT INTO notes ({columns}) {rows}", u=_user_id(ws, email), c=count)
+
+
 def huge_bodies(ws: Workspace, email: str, scale: float) -> str:
     """1,000 notes of 100,000 emoji each (about 400 MB of text)."""
-    uid = _user_id(ws, email)
-    _sql(
-        ws,
-        "INSERT INTO notes (user_id, title, body, created_at, updated_at) SELECT :u, "
-        "'huge ' || i, repeat('😀', :n), now(), now() FROM generate_series(1, :c) i",
-        u=uid,
-        n=EMOJI_BODY,
-        c=int(1000 * scale),
-    )
-    return f"{int(1000 * scale):,} notes x {EMOJI_BODY:,} emoji"
+    count = int(1000 * scale)
+    _notes(ws, email, count, "'huge ' || i", f"repeat('😀', {EMOJI_BODY})")
+    return f"{count:,} notes x {EMOJI_BODY:,} emoji"
 
 
 def huge_titles(ws: Workspace, email: str, scale: float) -> str:
     """200,000 notes whose titles are 200 emoji with bidi overrides, bodies 2,000 emoji."""
-    uid = _user_id(ws, email)
-    _sql(
-        ws,
-        "INSERT INTO notes (user_id, title, body, created_at, updated_at) SELECT :u, "
-        "repeat('‮😀', 100), repeat('=😀', 1000), now(), now() FROM generate_series(1, :c)",
-        u=uid,
-        c=int(200_000 * scale),
-    )
-    return f"{int(200_000 * scale):,} notes, 200-character titles"
+    count = int(200_000 * scale)
+    _notes(ws, email, count, "repeat('\u202e😀', 100)", "repeat('=😀', 1000)")
+    return f"{count:,} notes, 200-character titles"
 
 
 def many_files(ws: Workspace, email: str, scale: float) -> str:
@@ -69,7 +63,7 @@ def many_files(ws: Workspace, email: str, scale: float) -> str:
     uid = _user_id(ws, email, files=count)
     _sql(
         ws,
-        "UPDATE attachments SET original_name = left(repeat('‮名..', 80) || id, 250) "
+        "UPDATE attachments SET original_name = left(repeat('\u202e名..', 80) || id, 250) "
         "|| '.txt' WHERE user_id = :u",
         u=uid,
     )
