@@ -1,59 +1,24 @@
-"""Chains of archives: what a build continues, and what its manifest says about itself."""
+"""What an archive's manifest says about itself, and where its parts are stored."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from webapp.archives import watermark
 from webapp.archives.builder.parts import Part, part_path
-from webapp.archives.models import ArchiveJob, JobStatus
-
-jobs = ArchiveJob.__table__
 
 
-@dataclass(frozen=True)
-class Previous:
-    """The user's latest successful archive: the one an increment continues."""
+def about(conn: Connection, job_id: uuid.UUID) -> dict[str, Any]:
+    """The manifest's fields about this archive, the watermark read from the build's snapshot.
 
-    id: uuid.UUID
-    sha256: str
-    watermark: str
-
-
-def previous_archive(conn: Connection, user_id: int) -> Previous | None:
-    """Find the latest archive that succeeded (downloadable or since expired) with a watermark."""
-    row = conn.execute(
-        sa.select(jobs.c.id, jobs.c.sha256, jobs.c.watermark)
-        .where(
-            jobs.c.user_id == user_id,
-            jobs.c.status.in_((JobStatus.SUCCEEDED, JobStatus.EXPIRED)),
-            jobs.c.watermark.is_not(None),
-            jobs.c.sha256.is_not(None),
-        )
-        .order_by(jobs.c.finished_at.desc())
-        .limit(1)
-    ).first()
-    return Previous(row.id, row.sha256, row.watermark) if row else None
-
-
-def about(
-    conn: Connection, job_id: uuid.UUID, selection: dict[str, Any], previous: Previous | None
-) -> dict[str, Any]:
-    """The manifest's fields about this archive, the watermark read from the build's snapshot."""
-    fields: dict[str, Any] = {
-        "id": str(job_id),
-        "selection": selection,
-        "watermark": watermark.take(conn),
-    }
-    if previous is not None:
-        fields["continues"] = {"id": str(previous.id), "sha256": previous.sha256}
-    return fields
+    Every archive records its watermark, so that an increment can later continue from it
+    (`continues` names that archive; increments are not built yet).
+    """
+    return {"id": str(job_id), "watermark": watermark.take(conn)}
 
 
 def part_rows(root_key: str, parts: tuple[Part, ...]) -> list[dict[str, Any]]:

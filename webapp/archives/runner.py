@@ -38,7 +38,6 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
             if conn.dialect.name != "postgresql":
                 # pysqlite opens no transaction for reads; without one there is no snapshot.
                 conn.exec_driver_sql("BEGIN")
-            previous = chain.previous_archive(conn, user.id)
             return build_archive(
                 conn,
                 Owner(user.id, user.email),
@@ -47,7 +46,7 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
                 progress,
                 preview_bytes=int(current_app.config["ARCHIVE_PREVIEW_BYTES"]),
                 part_size=int(current_app.config["ARCHIVE_PART_SIZE"] or 0) or None,
-                about=chain.about(conn, claim.job_id, {}, previous),
+                about=chain.about(conn, claim.job_id),
             )
     except BaseException:
         # It may be mid-COPY, or interrupted by a signal: discard it rather than roll back,
