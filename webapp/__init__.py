@@ -88,7 +88,7 @@ def _secret_from_file(app: Flask) -> str | None:
 
 def _register_features(app: Flask) -> None:
     """Attach every feature folder's blueprint, CLI and hooks."""
-    from webapp import errors, formatting, health, security
+    from webapp import errors, formatting, health, names, security, validation
     from webapp.admin import dashboard  # noqa: F401  (attach the dashboard's routes to admin_bp)
     from webapp.admin.views import bp as admin_bp
     from webapp.archives import cli as archives_cli
@@ -107,6 +107,7 @@ def _register_features(app: Flask) -> None:
     from webapp.notes import cli as notes_cli
     from webapp.notes.views import bp as notes_bp
 
+    validation.init_app(app)  # first: it bounds the <int:...> of every route added below
     for blueprint in (auth_bp, notes_bp, pages_bp, api_bp, admin_bp, health.bp):
         app.register_blueprint(blueprint)
     for blueprint in (imports_api_bp, imports_pages_bp, account_api_bp):
@@ -116,6 +117,7 @@ def _register_features(app: Flask) -> None:
     errors.init_app(app)
     formatting.init_app(app)
     security.init_app(app)
+    names.init_app(app)
     throttle.init_app(app)
     import webapp.archives.beat  # noqa: F401  (registers the @shared_task functions)
     import webapp.archives.tasks  # noqa: F401

@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
     "LOGIN_ADDRESS_LIMIT": "20 per 15 minutes",
     "REGISTER_LIMIT": "10 per hour",
+    # Every POST/PUT/PATCH/DELETE of a logged-in user, whatever the route.
+    "WRITE_LIMIT": "60 per minute;1000 per hour",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

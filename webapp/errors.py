@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -26,6 +26,7 @@ CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+VALUE_REFUSED = "Keepsake cannot store a value you sent. Check it and try again."
 MESSAGES = {
     404: "There is nothing here, or it is not yours.",
     413: "That file is larger than the upload limit.",
@@ -46,11 +47,24 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _respond(status: int, code: str, message: str) -> Response | tuple[str, int]:
-    """Answer JSON or a page, whichever the client wants."""
+def respond(status: int, code: str, message: str) -> Response | tuple[str, int]:
+    """Answer JSON or a page, whichever the client wants; never fail while doing so."""
+    _end_failed_transaction()
     if _wants_json():
         return api_error(status, code, message)
-    return render_template("error.html", status=status, message=message), status
+    try:
+        return render_template("error.html", status=status, message=message), status
+    except Exception:  # the page needs the database and templates; the answer must not
+        log.exception("error page for %s could not be rendered", status)
+        return f"{status}: {message}\n", status
+
+
+def _end_failed_transaction() -> None:
+    """Roll back, so the answer (which may load the user) is not refused by a broken session."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.exception("rollback failed while answering an error")
 
 
 def init_app(app: Flask) -> None:
@@ -59,7 +73,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> Response | tuple[str, int]:
         """Explain an expired or foreign form instead of a bare 400."""
-        return _respond(
+        return respond(
             400,
             "csrf_failed",
             "The form expired or was not sent from Keepsake. Reload the page and try again.",
@@ -72,21 +86,27 @@ def init_app(app: Flask) -> None:
             return error.response  # a view's own answer, e.g. a form saying when to retry
         status = error.code or 500
         message = MESSAGES.get(status) or error.description or "Request failed."
-        return _respond(status, CODES.get(status, "error"), message)
+        return respond(status, CODES.get(status, "error"), message)
 
     @app.errorhandler(OperationalError)
     def database_down(error: OperationalError) -> Response:
         """Answer 503 while the database is unreachable."""
         log.error("database unavailable: %s", error.orig)
-        db.session.rollback()
+        _end_failed_transaction()
         # JSON even for pages: rendering one would need the database again.
         return api_error(503, "database_unavailable", MESSAGES[503])
+
+    @app.errorhandler(DataError)
+    def value_refused(error: DataError) -> Response | tuple[str, int]:
+        """Answer 400 when the database refuses a value (a backstop to the edge's checks)."""
+        log.warning("database refused a value on %s: %s", request.path, error.orig)
+        return respond(400, "invalid_input", VALUE_REFUSED)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response | tuple[str, int]:
         """Log a bug with its traceback, show the user a plain 500."""
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _respond(500, CODES[500], MESSAGES[500])
+        return respond(500, CODES[500], MESSAGES[500])
 
     def unauthorized() -> Response:
         """Answer 401 JSON to API clients, send browsers to the login page."""

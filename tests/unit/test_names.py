@@ -16,11 +16,16 @@ from webapp.archives.builder.names import safe_file_name
         ("C:\\Windows\\evil.exe", "C__Windows_evil.exe"),
         ("bidi\u202egnp.exe", "bidignp.exe"),
         ("tab\tand\nnewline.txt", "tabandnewline.txt"),
-        ("CON.txt", "_CON.txt"),
-        ("nul", "_nul"),
+        ("zero\u200bwidth.txt", "zerowidth.txt"),
+        ("lone\ud800surrogate", "lonesurrogate"),
+        ("NUL\x00byte.txt", "NULbyte.txt"),
+        ("CON.txt", "CON_.txt"),
+        ("nul", "nul_"),
+        ("COM\u00b9.txt", "COM\u00b9_.txt"),
         ("...", "file"),
         ("", "file"),
-        ("a" * 300 + ".txt", "a" * 116 + ".txt"),
+        ("a" * 300 + ".txt", "a" * 196 + ".txt"),
+        ("\U0001f600" * 100 + ".png", "\U0001f600" * 49 + ".png"),
     ],
 )
 def test_safe_file_name(given: str, expected: str) -> None:
@@ -31,3 +36,8 @@ def test_result_never_escapes_the_folder() -> None:
     for name in ["..", "../..", "a/../../b", "\\..\\..", "..\u0000/x"]:
         result = safe_file_name(name)
         assert "/" not in result and "\\" not in result and not result.startswith("..")
+
+
+def test_result_fits_a_file_system_name_with_its_member_prefix() -> None:
+    for name in ["\U0001f600" * 300, "é" * 300 + ".jpeg", "x" * 1000]:
+        assert len(safe_file_name(name).encode()) <= 200

@@ -17,6 +17,7 @@ from webapp.auth.forms import ChangePasswordForm, CloseAccountForm
 from webapp.auth.models import ActivityEvent
 from webapp.auth.passwords import hash_password, password_problem, verify_password
 from webapp.auth.session import end_all_sessions, login_required, mark_authenticated
+from webapp.auth.throttle import password_rejected
 from webapp.extensions import db
 
 EVENTS_SHOWN = 100
@@ -62,6 +63,7 @@ def change_password() -> str | Response:
     if form.validate_on_submit():
         problem = password_problem(form.new.data, current_user.email)
         if not verify_password(current_user.password_hash, form.current.data):
+            password_rejected()
             form.current.errors.append("That is not your current password.")
         elif problem:
             form.new.errors.append(problem)

@@ -6,13 +6,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from webapp.validation import PlainText
+
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
     """Email, password and "remember me"."""
 
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), PlainText(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField("Remember me")
 
@@ -24,11 +26,12 @@ class RegisterForm(FlaskForm):  # type: ignore[misc]
         "Email",
         validators=[
             DataRequired(),
+            PlainText(),
             Length(max=254),
             Regexp(EMAIL_PATTERN, message="Enter a valid email address."),
         ],
     )
-    password = PasswordField("Password", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired(), PlainText(), Length(max=1024)])
 
 
 class ConfirmPasswordForm(FlaskForm):  # type: ignore[misc]
@@ -48,4 +51,4 @@ class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
     """The current password, then the new one."""
 
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
-    new = PasswordField("New password", validators=[DataRequired()])
+    new = PasswordField("New password", validators=[DataRequired(), PlainText(), Length(max=1024)])

@@ -1,4 +1,4 @@
-"""Failed logins and registrations are throttled per account and per client address."""
+"""Password guesses are throttled per account and address; writes per user; one limiter."""
 
 from __future__ import annotations
 
@@ -8,22 +8,40 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, make_response, render_template, request
-from flask_limiter import Limiter, RequestLimit
+from flask import Flask, Response, current_app, g, make_response, render_template, request
+from flask_limiter import ApplicationLimit, Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.auth.accounts import normalize_email
-from webapp.auth.forms import LoginForm, RegisterForm
+from webapp.auth.forms import ConfirmPasswordForm, LoginForm, RegisterForm
 from webapp.formatting import duration, moment
 
 log = logging.getLogger(__name__)
+# Login, re-authentication and password change draw on one budget per account, so a stolen
+# session cannot guess the password through /auth/confirm after login has locked.
+ACCOUNT_SCOPE = "password-guesses"
+UNSAFE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
+
+
+def password_rejected() -> None:
+    """Count this request against the account's budget of wrong passwords."""
+    g.password_rejected = True
+
+
+def _rejected(response: BaseResponse) -> bool:
+    """Only a wrong password counts: typos in other fields and successes do not."""
+    return bool(g.get("password_rejected"))
 
 
 def _account() -> str:
-    """Key failures by the account they target."""
-    return "login-account:" + normalize_email(request.form.get("email", ""))
+    """Key guesses by the account they target: the form's email, or the logged-in one's."""
+    email = request.form.get("email") if request.endpoint == "auth.login" else None
+    if email is None:
+        email = getattr(current_user, "email", "")
+    return "login-account:" + normalize_email(email or "")
 
 
 def _address() -> str:
@@ -32,9 +50,14 @@ def _address() -> str:
     return "address:" + (request.remote_addr or "unknown")
 
 
-def _failed(response: BaseResponse) -> bool:
-    """Only failures count: a successful login redirects."""
-    return response.status_code != 302
+def _writer() -> str:
+    """Key writes by the logged-in user."""
+    return f"writes:user:{current_user.get_id()}"
+
+
+def _anonymous() -> bool:
+    """Writes of visitors who are not logged in are the login and register limits' business."""
+    return not current_user.is_authenticated
 
 
 def _setting(key: str) -> Callable[[], str]:
@@ -61,6 +84,17 @@ def _refused_on_form(
     return answer
 
 
+def _refused_guess(limit: RequestLimit) -> Response | None:
+    """Answer a locked account on the form that was sent; /auth/password gets the 429 page."""
+    if request.endpoint == "auth.login":
+        reason, form = "Too many failed logins for this account.", LoginForm
+        return _refused_on_form("auth/login.html", form, reason)(limit)
+    if request.endpoint == "auth.confirm":
+        reason, form = "Too many wrong passwords for this account.", ConfirmPasswordForm
+        return _refused_on_form("auth/confirm.html", form, reason)(limit)
+    return None
+
+
 def _limit(app: Flask, endpoint: str, *limits: Any) -> None:
     """Wrap an app's view in limits (this app's limiter, not a module-wide one)."""
     view: Any = app.view_functions[endpoint]
@@ -70,24 +104,35 @@ def _limit(app: Flask, endpoint: str, *limits: Any) -> None:
 
 
 def init_app(app: Flask) -> Limiter:
-    """Give this app its own limiter (one storage per app) and limit its auth views."""
-    limiter = Limiter(get_remote_address, app=app, default_limits=[])
-    failed_login: dict[str, Any] = {"methods": ["POST"], "deduct_when": _failed}
+    """Give this app its own limiter (one storage per app) and limit its auth views and writes."""
+    writes = ApplicationLimit(
+        _setting("WRITE_LIMIT"),
+        key_function=_writer,
+        scope="writes",
+        methods=UNSAFE_METHODS,
+        exempt_when=_anonymous,
+        error_message="You are saving changes too quickly. Wait a minute and try again.",
+    )
+    limiter = Limiter(get_remote_address, app=app, default_limits=[], application_limits=[writes])
+    guesses = limiter.shared_limit(
+        _setting("LOGIN_ACCOUNT_LIMIT"),
+        scope=ACCOUNT_SCOPE,
+        key_func=_account,
+        methods=["POST"],
+        deduct_when=_rejected,
+        on_breach=_refused_guess,
+        error_message="Too many wrong passwords for this account. Try again later.",
+    )
+    for endpoint in ("auth.login", "auth.confirm", "auth.change_password"):
+        _limit(app, endpoint, guesses)
     _limit(
         app,
         "auth.login",
         limiter.limit(
-            _setting("LOGIN_ACCOUNT_LIMIT"),
-            key_func=_account,
-            **failed_login,
-            on_breach=_refused_on_form(
-                "auth/login.html", LoginForm, "Too many failed logins for this account."
-            ),
-        ),
-        limiter.limit(
             _setting("LOGIN_ADDRESS_LIMIT"),
             key_func=_address,
-            **failed_login,
+            methods=["POST"],
+            deduct_when=_rejected,
             on_breach=_refused_on_form(
                 "auth/login.html", LoginForm, "Too many failed logins from your address."
             ),

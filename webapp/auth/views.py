@@ -19,6 +19,7 @@ from webapp.auth.session import (
     mark_authenticated,
     start_session,
 )
+from webapp.auth.throttle import password_rejected
 from webapp.extensions import db
 
 LOGIN_FAILED = "Invalid email or password."
@@ -64,6 +65,7 @@ def login() -> str | Response:
                 flash("This account is about to be erased. You can still cancel below.", "info")
                 return redirect(url_for("auth.account"))
             return redirect(_next_url())
+        password_rejected()
         if user is not None:
             record(user.id, "login_failed")
             db.session.commit()
@@ -91,6 +93,7 @@ def confirm() -> str | Response:
             mark_authenticated()
             waiting = intent.take()
             return waiting.continuation.run(waiting.args) if waiting else redirect(_next_url())
+        password_rejected()
         record(current_user.id, "reauth_failed")
         db.session.commit()
         form.form_errors.append("That password is not right.")

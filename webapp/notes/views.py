@@ -15,18 +15,27 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from webapp.auth.session import login_required
 from webapp.extensions import db
 from webapp.formatting import filesize
+from webapp.names import content_disposition
 from webapp.notes import storage
 from webapp.notes.forms import NoteForm, UploadForm
 from webapp.notes.models import Attachment, Note
-from webapp.pagination import Page, paginate
+from webapp.validation import requested_page
 
 bp = Blueprint("notes", __name__, template_folder="templates")
+PER_PAGE = 50
+
+
+def _newest_first(model: type[Note] | type[Attachment]) -> Pagination:
+    """One page of the user's rows; a page past the end is empty, a bad number a 400."""
+    rows = sa.select(model).where(model.user_id == current_user.id).order_by(model.id.desc())
+    return db.paginate(rows, page=requested_page(), per_page=PER_PAGE, error_out=False)
 
 
 @bp.route("/")
@@ -45,8 +54,7 @@ def index() -> str | Response:
         db.session.commit()
         flash("Note saved.", "success")
         return redirect(url_for("notes.index"))
-    page: Page[Note] = paginate(Note, current_user.id, request.args.get("page"))
-    return render_template("notes/index.html", form=form, page=page)
+    return render_template("notes/index.html", form=form, page=_newest_first(Note))
 
 
 @bp.route("/files", methods=["GET", "POST"])
@@ -60,10 +68,10 @@ def files() -> str | Response:
         db.session.add(
             Attachment(
                 user_id=current_user.id,
-                original_name=(upload.filename or "file")[:255],
+                original_name=upload.filename or "file",
                 storage_key=stored.storage_key,
                 size=stored.size,
-                content_type=(upload.mimetype or "application/octet-stream")[:255],
+                content_type=form.content_type(),
                 sha256=stored.sha256,
             )
         )
@@ -75,8 +83,7 @@ def files() -> str | Response:
 
 def _files_page(form: UploadForm) -> str:
     """Render the files list with the upload form (and its errors, if any)."""
-    page: Page[Attachment] = paginate(Attachment, current_user.id, request.args.get("page"))
-    return render_template("notes/files.html", form=form, page=page)
+    return render_template("notes/files.html", form=form, page=_newest_first(Attachment))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -103,9 +110,11 @@ def download_file(attachment_id: int) -> Response:
     )
     if attachment is None:
         abort(404)
-    return send_file(
+    response = send_file(
         storage.upload_path(attachment.storage_key),
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.original_name,
     )
+    response.headers["Content-Disposition"] = content_disposition(attachment.original_name)
+    return response

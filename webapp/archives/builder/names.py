@@ -5,23 +5,37 @@ from __future__ import annotations
 import re
 import unicodedata
 
-RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10)}
-UNSAFE = re.compile(r'[\\/:*?"<>|]')
-MAX_NAME = 120
+from pathvalidate import sanitize_filename
+
+# A member is "files/<id>-<name>": 200 bytes leave room for the id under the 255-byte limit
+# of common file systems, whatever the script the name is written in.
+MAX_NAME_BYTES = 200
+MAX_EXTENSION = 16
+# Cc: control characters (NUL...); Cf: format characters, which include the bidi overrides and
+# zero-width characters; Cs: lone surrogates. pathvalidate removes the first but keeps the others.
+HIDDEN_CATEGORIES = ("Cc", "Cf", "Cs")
+
+
+def is_hidden(char: str) -> bool:
+    """Tell whether a character is invisible or reorders text around it."""
+    return unicodedata.category(char) in HIDDEN_CATEGORIES
 
 
 def safe_file_name(name: str) -> str:
     """Reduce a user-given file name to one harmless path component."""
-    text = unicodedata.normalize("NFC", name)
-    # Cc: control characters; Cf: format characters, which include the bidi overrides.
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
-    text = UNSAFE.sub("_", text).strip(" .")
-    text = re.sub(r"\.{2,}", ".", text)
+    text = "".join(ch for ch in unicodedata.normalize("NFC", name) if not is_hidden(ch))
+    # No "..", no separator, no leading dot (hidden file) or trailing dot (Windows drops it).
+    text = re.sub(r"\.{2,}", ".", text.replace("/", "_").replace("\\", "_")).strip(" .")
     stem, dot, ext = text.rpartition(".")
     if not dot:
         stem, ext = text, ""
-    if stem.split(".")[0].lower() in RESERVED:
-        stem = "_" + stem
-    ext = ext[:16]
-    stem = stem[: MAX_NAME - len(ext) - 1]
-    return (f"{stem}.{ext}" if ext and stem else stem or ext) or "file"
+    ext = ext[:MAX_EXTENSION]
+    stem = _truncate(stem, MAX_NAME_BYTES - len(ext.encode()) - 1)
+    joined = f"{stem}.{ext}" if ext and stem else stem or ext
+    # pathvalidate knows every platform's reserved names (CON, COM¹, CLOCK$...) and characters.
+    return sanitize_filename(joined, replacement_text="_", platform="universal") or "file"
+
+
+def _truncate(text: str, max_bytes: int) -> str:
+    """Cut text to at most max_bytes of UTF-8 without splitting a character."""
+    return text.encode()[:max_bytes].decode(errors="ignore")
