@@ -150,8 +150,14 @@ def refuse_unsafe_input() -> Any:
             body = request.get_json(silent=True)
         except RecursionError:
             body = None
-        if body is None:
-            return respond(400, "invalid_json", "The body is not valid JSON.")
+        if not isinstance(body, dict):
+            # Flask-WTF reads a JSON body as form data, which only an object can be.
+            return respond(400, "invalid_json", "The body must be a JSON object.")
+        if not request.path.startswith("/api/") and not all(
+            isinstance(value, str) for value in body.values()
+        ):
+            # Outside /api a JSON body is a form's fields (Flask-WTF), and a field is text.
+            return respond(400, "invalid_input", "Every field of the form must be text.")
         problem = _unsafe_strings(body)
         if problem:
             return respond(400, "invalid_input", f"A text in the JSON body {problem}")
