@@ -1,0 +1,82 @@
+"""Wrong passwords share one budget per account; writes are throttled per user."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support.http import PASSWORD, csrf_token, login, sign_up
+
+WRONG = "not the password at all"
+LIMIT = 5  # LOGIN_ACCOUNT_LIMIT's default: "5 per 15 minutes"
+
+
+def _confirm(client: FlaskClient, password: str) -> int:
+    token = csrf_token(client, "/auth/confirm")
+    return client.post(
+        "/auth/confirm", data={"password": password, "csrf_token": token}
+    ).status_code
+
+
+def _change(client: FlaskClient, current: str) -> int:
+    token = csrf_token(client, "/auth/account")
+    fields = {"current": current, "new": "a brand new passphrase 7", "csrf_token": token}
+    return client.post("/auth/password", data=fields).status_code
+
+
+GUESSES = {"/auth/confirm": _confirm, "/auth/password": _change}
+
+
+@pytest.mark.parametrize("path", GUESSES)
+def test_confirm_and_password_change_lock_after_as_many_failures_as_login(
+    clean_state: Flask, path: str
+) -> None:
+    client = clean_state.test_client()
+    sign_up(client, "guess@example.com")
+    assert [GUESSES[path](client, WRONG) for _ in range(LIMIT)] == [200] * LIMIT
+    right = {"password": PASSWORD, "current": PASSWORD, "new": "another long one 99"}
+    locked = client.post(path, data={**right, "csrf_token": csrf_token(client, "/auth/account")})
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) > 0
+    assert "Too many wrong passwords for this account" in locked.get_data(as_text=True)
+
+
+def test_guesses_behind_a_session_count_toward_the_login_lock(clean_state: Flask) -> None:
+    client = clean_state.test_client()
+    sign_up(client, "shared@example.com")
+    assert [_confirm(client, WRONG), _change(client, WRONG), _confirm(client, WRONG)] == [200] * 3
+    stranger = clean_state.test_client()
+    assert [login(stranger, "shared@example.com", WRONG).status_code for _ in range(2)] == [200] * 2
+    assert login(stranger, "shared@example.com").status_code == 429
+
+
+def test_successes_and_other_form_errors_do_not_count(clean_state: Flask) -> None:
+    client = clean_state.test_client()
+    sign_up(client, "typos@example.com")
+    for _ in range(LIMIT + 2):
+        assert _confirm(client, PASSWORD) == 302
+        token = csrf_token(client, "/auth/account")
+        weak = {"current": PASSWORD, "new": "short", "csrf_token": token}
+        assert client.post("/auth/password", data=weak).status_code == 200
+    assert _confirm(client, PASSWORD) == 302
+
+
+def test_writes_are_throttled_per_user(clean_state: Flask) -> None:
+    clean_state.config["WRITE_LIMIT"] = "3 per minute"
+    busy, other = clean_state.test_client(), clean_state.test_client()
+    sign_up(busy, "busy@example.com")
+    sign_up(other, "calm@example.com")
+
+    def note(client: FlaskClient) -> int:
+        token = csrf_token(client, "/notes")
+        return client.post(
+            "/notes", data={"title": "t", "body": "", "csrf_token": token}
+        ).status_code
+
+    assert [note(busy) for _ in range(3)] == [302, 302, 302]
+    token = csrf_token(busy, "/notes")
+    refused = busy.post("/notes", data={"title": "t", "body": "", "csrf_token": token})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "You are saving changes too quickly" in refused.get_data(as_text=True)
+    assert note(other) == 302
