@@ -105,6 +105,7 @@ def _register_features(app: Flask) -> None:
     from webapp.imports.api import api_bp as imports_api_bp
     from webapp.imports.views import pages_bp as imports_pages_bp
     from webapp.notes import cli as notes_cli
+    from webapp.notes import quotas
     from webapp.notes.views import bp as notes_bp
 
     validation.init_app(app)  # first: it bounds the <int:...> of every route added below
@@ -118,6 +119,7 @@ def _register_features(app: Flask) -> None:
     formatting.init_app(app)
     security.init_app(app)
     names.init_app(app)
+    quotas.init_app(app)
     throttle.init_app(app)
     import webapp.archives.beat  # noqa: F401  (registers the @shared_task functions)
     import webapp.archives.tasks  # noqa: F401

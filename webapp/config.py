@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
     "ARCHIVE_TTL": 7 * 24 * HOUR,
     "ARCHIVE_COOLDOWN": HOUR,
+    # Requests in any 24 hours, cancelled and deleted ones included; failed ones are not.
+    "ARCHIVE_REQUESTS_PER_DAY": 10,
     "ARCHIVE_LEASE_SECONDS": 120,
     "ARCHIVE_SWEEP_INTERVAL": 60,
     "ARCHIVE_QUEUED_GRACE": 120,
@@ -45,10 +47,13 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": None,  # None: the Celery broker's Redis
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_KEY_PREFIX": "keepsake-limits",
-    # If Redis is down or frozen, logins still work (unthrottled, logged) within a second
-    # rather than failing or hanging.
+    # If Redis is down or frozen, requests still work within a quarter second rather than
+    # failing or hanging: the limits then count in this process's memory, and Redis is tried
+    # again after a growing pause, so a frozen Redis costs a short timeout now and then
+    # instead of one on every write.
     "RATELIMIT_SWALLOW_ERRORS": True,
-    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
     "LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
     "LOGIN_ADDRESS_LIMIT": "20 per 15 minutes",
     "REGISTER_LIMIT": "10 per hour",
@@ -59,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_DURATION": 14 * 24 * HOUR,
+    "QUOTA_NOTES": 100_000,
+    "QUOTA_FILES": 10_000,
+    "QUOTA_BYTES": 10 * 1024**3,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "BROKER_URL_FALLBACK": "redis://127.0.0.1:6379/0",
     "METRICS_TOKEN": None,  # set: GET /metrics needs `Authorization: Bearer <token>`

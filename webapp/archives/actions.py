@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from webapp.archives import enqueue, storage, transitions
-from webapp.archives.models import ACTIVE_STATES, ArchiveJob, JobStatus
+from webapp.archives.models import ACTIVE_STATES, ArchiveJob
+from webapp.auth.models import ActivityEvent
 from webapp.extensions import db
 from webapp.types import utcnow
 
+DAY = timedelta(days=1)
 
-class CooldownActive(Exception):
-    """A recent archive succeeded; the next may be requested after retry_after seconds."""
+
+class RequestRefused(Exception):
+    """A request the limits refuse for now; the next may come after retry_after seconds."""
+
+    code = "refused"
 
     def __init__(self, retry_after: int) -> None:
         """Keep the wait so the answer can carry Retry-After."""
@@ -23,13 +28,42 @@ class CooldownActive(Exception):
         self.retry_after = retry_after
 
     @property
-    def message(self) -> str:
-        """Say when the next request is possible, in words a person can act on."""
+    def wait(self) -> str:
+        """The wait in words a person can act on."""
         minutes = max(1, round(self.retry_after / 60))
-        plural = "s" if minutes != 1 else ""
+        if minutes > 90:
+            return f"about {round(minutes / 60)} hours"
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+
+    @property
+    def message(self) -> str:
+        """Say when the next request is possible."""
+        return f"You can request another archive in {self.wait}."
+
+
+class CooldownActive(RequestRefused):
+    """A recent archive succeeded (deleting it since changes nothing)."""
+
+    code = "cooldown"
+
+    @property
+    def message(self) -> str:
+        """Say when the next request is possible, and why."""
+        return f"You made an archive recently; you can request another in {self.wait}."
+
+
+class DailyLimitReached(RequestRefused):
+    """ARCHIVE_REQUESTS_PER_DAY requests in the last 24 hours, whatever became of them."""
+
+    code = "daily_limit"
+
+    @property
+    def message(self) -> str:
+        """Say what the limit is and when it lifts."""
+        limit = int(current_app.config["ARCHIVE_REQUESTS_PER_DAY"])
         return (
-            "You made an archive recently; "
-            f"you can request another in about {minutes} minute{plural}."
+            f"You have requested {limit} archives in the last 24 hours, the most allowed; "
+            f"you can request another in {self.wait}."
         )
 
 
@@ -54,17 +88,61 @@ def recent_jobs(user_id: int, limit: int = 100) -> list[ArchiveJob]:
     )
 
 
+def _events(user_id: int, kind: str) -> sa.Select[datetime]:
+    """The times of one kind of the user's activity events: the trail outlives deleted jobs."""
+    return sa.select(ActivityEvent.created_at).where(
+        ActivityEvent.user_id == user_id, ActivityEvent.kind == kind
+    )
+
+
+def _seconds_until(moment: datetime) -> int:
+    """Whole seconds from now until moment, never negative."""
+    return max(0, math.ceil((moment - utcnow()).total_seconds()))
+
+
 def cooldown_remaining(user_id: int) -> int:
-    """Seconds until the user may request again after their latest success."""
+    """Seconds until the user may request again after their latest success, deleted or not."""
     latest = db.session.scalar(
-        sa.select(sa.func.max(ArchiveJob.finished_at)).where(
-            ArchiveJob.user_id == user_id, ArchiveJob.status == JobStatus.SUCCEEDED
-        )
+        _events(user_id, "archive_succeeded").order_by(ActivityEvent.created_at.desc()).limit(1)
     )
     if latest is None:
         return 0
-    ready_at = latest + timedelta(seconds=int(current_app.config["ARCHIVE_COOLDOWN"]))
-    return max(0, math.ceil((ready_at - utcnow()).total_seconds()))
+    return _seconds_until(latest + timedelta(seconds=int(current_app.config["ARCHIVE_COOLDOWN"])))
+
+
+def daily_budget_remaining(user_id: int) -> int:
+    """Seconds until the user's requests of the last day fall under ARCHIVE_REQUESTS_PER_DAY.
+
+    Every request counts, cancelled or deleted, except those that failed: every failure is
+    Keepsake's own (a lost worker, a store outage), and the user must not pay for it.
+    """
+    limit = int(current_app.config["ARCHIVE_REQUESTS_PER_DAY"])
+    failed = sa.select(ActivityEvent.detail).where(
+        ActivityEvent.user_id == user_id,
+        ActivityEvent.kind == "archive_failed",
+        ActivityEvent.detail.is_not(None),
+    )
+    counted = list(
+        db.session.scalars(
+            _events(user_id, "archive_requested")
+            .where(ActivityEvent.created_at > utcnow() - DAY, ActivityEvent.detail.not_in(failed))
+            .order_by(ActivityEvent.created_at.desc())
+            .limit(limit)
+        )
+    )
+    if len(counted) < limit:
+        return 0
+    return _seconds_until(counted[-1] + DAY)
+
+
+def _refuse_over_limits(user_id: int) -> None:
+    """Raise when the cooldown or the daily budget forbids a new request now."""
+    wait = cooldown_remaining(user_id)
+    if wait:
+        raise CooldownActive(wait)
+    wait = daily_budget_remaining(user_id)
+    if wait:
+        raise DailyLimitReached(wait)
 
 
 def request_archive(
@@ -74,9 +152,8 @@ def request_archive(
     existing = active_job(user_id)
     if existing is not None:
         return existing, False
-    wait = 0 if ignore_cooldown else cooldown_remaining(user_id)
-    if wait:
-        raise CooldownActive(wait)
+    if not ignore_cooldown:
+        _refuse_over_limits(user_id)
     job_id = transitions.request(user_id, sending=enqueue_message)
     if job_id is None:
         # A concurrent request won the one-active-job index: answer with its job.

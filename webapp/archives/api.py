@@ -26,20 +26,20 @@ api_bp = Blueprint("archives_api", __name__, url_prefix="/api/archives")
 @login_required
 @recent_login_required
 def create() -> Response | tuple[Response, int] | tuple[Response, int, dict[str, str]]:
-    """Request an archive: 202 for a new job, 200 for the active one, 429 in cooldown."""
+    """Request an archive: 202 for a new job, 200 for the active one, 429 over a limit."""
     try:
         job, created = actions.request_archive(current_user.id)
-    except actions.CooldownActive as wait:
-        return cooldown_response(wait)
+    except actions.RequestRefused as wait:
+        return refused_response(wait)
     if not created:
         return jsonify(job_json(job)), 200
     location = url_for("archives_api.show", job_id=job.id)
     return jsonify(job_json(job)), 202, {"Location": location}
 
 
-def cooldown_response(wait: actions.CooldownActive) -> Response:
-    """Answer 429 with Retry-After and the cooldown's message."""
-    response = api_error(429, "cooldown", wait.message)
+def refused_response(wait: actions.RequestRefused) -> Response:
+    """Answer 429 with Retry-After and why: the cooldown or the daily budget."""
+    response = api_error(429, wait.code, wait.message)
     response.headers["Retry-After"] = str(wait.retry_after)
     return response
 

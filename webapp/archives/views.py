@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -30,12 +30,16 @@ def _request_panel(user_id: int) -> dict[str, Any]:
     """Say whether a new request is possible now, and if not, why and from when."""
     if actions.active_job(user_id) is not None:
         return {"state": "busy", "reason": "Your archive is being made; one at a time."}
-    wait = actions.cooldown_remaining(user_id)
+    wait, opening = actions.cooldown_remaining(user_id), "You can request a new archive"
+    if not wait:
+        wait = actions.daily_budget_remaining(user_id)
+        limit = current_app.config["ARCHIVE_REQUESTS_PER_DAY"]
+        opening = f"You have made {limit} requests in 24 hours; you can make the next"
     if wait:
         at = moment(utcnow() + timedelta(seconds=wait))
         return {
             "state": "cooldown",
-            "reason": f"You can request a new archive from {at}, in about {duration(wait)}.",
+            "reason": f"{opening} from {at}, in about {duration(wait)}.",
             "refresh_in": wait,
         }
     return {"state": "open", "reason": ""}
@@ -78,7 +82,7 @@ def _request_and_say() -> Response:
             else "Your archive is already being made: its progress is below.",
             "success" if created else "info",
         )
-    except actions.CooldownActive as wait:
+    except actions.RequestRefused as wait:
         flash(wait.message, "error")
     return redirect(url_for("archives_pages.index"))
 

@@ -38,7 +38,11 @@ class ActivityEvent(db.Model):  # type: ignore[name-defined,misc]
     """Something that happened to an account: a login, an archive, a logout."""
 
     __tablename__ = "activity_events"
-    __table_args__ = (sa.Index("ix_activity_events_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_activity_events_user_id_id", "user_id", "id"),
+        # The archive cooldown and daily budget read events by kind and time.
+        sa.Index("ix_activity_events_user_id_kind_created_at", "user_id", "kind", "created_at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # Null only for the audit record an erased account leaves behind.

@@ -23,7 +23,7 @@ from webapp.auth.session import login_required
 from webapp.extensions import db
 from webapp.formatting import filesize
 from webapp.names import content_disposition
-from webapp.notes import storage
+from webapp.notes import quotas, storage
 from webapp.notes.forms import NoteForm, UploadForm
 from webapp.notes.models import Attachment, Note
 from webapp.validation import requested_page
@@ -50,10 +50,16 @@ def index() -> str | Response:
     """List the user's notes and add a new one."""
     form = NoteForm()
     if form.validate_on_submit():
-        db.session.add(Note(user_id=current_user.id, title=form.title.data, body=form.body.data))
-        db.session.commit()
-        flash("Note saved.", "success")
-        return redirect(url_for("notes.index"))
+        try:
+            quotas.reserve_note(current_user.id)
+        except quotas.QuotaReached as full:
+            form.form_errors.append(full.message)
+        else:
+            note = Note(user_id=current_user.id, title=form.title.data, body=form.body.data)
+            db.session.add(note)
+            db.session.commit()
+            flash("Note saved.", "success")
+            return redirect(url_for("notes.index"))
     return render_template("notes/index.html", form=form, page=_newest_first(Note))
 
 
@@ -63,21 +69,13 @@ def files() -> str | Response:
     """List the user's files and upload a new one."""
     form = UploadForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        stored = storage.store_stream(upload.stream)
-        db.session.add(
-            Attachment(
-                user_id=current_user.id,
-                original_name=upload.filename or "file",
-                storage_key=stored.storage_key,
-                size=stored.size,
-                content_type=form.content_type(),
-                sha256=stored.sha256,
-            )
-        )
-        db.session.commit()
-        flash("File uploaded.", "success")
-        return redirect(url_for("notes.files"))
+        try:
+            _keep_upload(form)
+        except quotas.QuotaReached as full:
+            form.file.errors.append(full.message)
+        else:
+            flash("File uploaded.", "success")
+            return redirect(url_for("notes.files"))
     return _files_page(form)
 
 
@@ -97,6 +95,30 @@ def upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int] | RequestE
     limit = filesize(current_app.config["MAX_CONTENT_LENGTH"])
     form.file.errors = [f"That file is larger than the upload limit ({limit}); nothing was saved."]
     return _files_page(form), 413
+
+
+def _keep_upload(form: UploadForm) -> None:
+    """Store the bytes and their row, within the quotas; a refused upload leaves no file."""
+    quotas.check_upload(current_user.id)  # full already: refuse before storing anything
+    upload = form.file.data
+    stored = storage.store_stream(upload.stream)
+    try:
+        quotas.reserve_upload(current_user.id, stored.size)
+    except quotas.QuotaReached:
+        db.session.rollback()
+        storage.remove(stored.storage_key)
+        raise
+    db.session.add(
+        Attachment(
+            user_id=current_user.id,
+            original_name=upload.filename or "file",
+            storage_key=stored.storage_key,
+            size=stored.size,
+            content_type=form.content_type(),
+            sha256=stored.sha256,
+        )
+    )
+    db.session.commit()
 
 
 @bp.route("/files/<int:attachment_id>")
