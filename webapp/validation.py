@@ -24,10 +24,9 @@ _DIGITS = re.compile(r"[0-9]{1,12}", re.ASCII)
 class InvalidInput(ValueError):
     """A value the client sent that Keepsake refuses; the message is safe to show."""
 
-    def __init__(self, field: str, message: str) -> None:
-        """Keep which field was wrong and what to say about it."""
+    def __init__(self, message: str) -> None:
+        """Keep what to tell the client."""
         super().__init__(message)
-        self.field = field
         self.message = message
 
 
@@ -64,7 +63,7 @@ def bounded_int(raw: str | None, *, name: str, default: int, low: int = 1, high:
     if raw is None or raw == "":
         return default
     if _DIGITS.fullmatch(raw) is None or not low <= int(raw) <= high:
-        raise InvalidInput(name, f"{name} must be a whole number from {low} to {high}.")
+        raise InvalidInput(f"{name} must be a whole number from {low} to {high}.")
     return int(raw)
 
 
@@ -79,7 +78,7 @@ def json_object() -> dict[str, Any]:
         return {}
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInput("body", "Send a JSON object.")
+        raise InvalidInput("Send a JSON object.")
     return body
 
 
@@ -95,15 +94,15 @@ def json_text(
     value = body.get(key)
     if value is None or value == "":
         if required:
-            raise InvalidInput(key, f"{key} is required.")
+            raise InvalidInput(f"{key} is required.")
         return None if value is None else ""
     if not isinstance(value, str):
-        raise InvalidInput(key, f"{key} must be a string.")
+        raise InvalidInput(f"{key} must be a string.")
     if len(value) > max_length:
-        raise InvalidInput(key, f"{key} must be at most {max_length} characters.")
+        raise InvalidInput(f"{key} must be at most {max_length} characters.")
     problem = text_problem(value, line_breaks=line_breaks)
     if problem:
-        raise InvalidInput(key, f"{key} {problem}")
+        raise InvalidInput(f"{key} {problem}")
     return value
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
 from webapp.names import content_disposition, visible_name
-from webapp.validation import InvalidInput, bounded_int, json_text, text_problem
+from webapp.validation import InvalidInput, bounded_int, json_object, json_text, text_problem
 
 
 @pytest.mark.parametrize(
@@ -88,3 +89,17 @@ def test_visible_name_spells_out_bidi_and_invisible_characters() -> None:
 )
 def test_content_disposition_sends_the_safe_name_in_both_forms(name: str, header: str) -> None:
     assert content_disposition(name) == header
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [(b"", {}), (b'{"a": 1}', {"a": 1}), (b"[1]", None), (b"{broken", None), (b"null", None)],
+)
+def test_json_object_is_an_object_or_refused(data: bytes, expected: dict[str, int] | None) -> None:
+    app = Flask(__name__)
+    with app.test_request_context(method="POST", data=data, content_type="application/json"):
+        if expected is None:
+            with pytest.raises(InvalidInput, match="Send a JSON object"):
+                json_object()
+        else:
+            assert json_object() == expected
