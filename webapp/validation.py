@@ -63,7 +63,7 @@ def bounded_int(raw: str | None, *, name: str, default: int, low: int = 1, high:
     if raw is None or raw == "":
         return default
     if _DIGITS.fullmatch(raw) is None or not low <= int(raw) <= high:
-        raise InvalidInput(f"{name} must be a whole number from {low} to {high}.")
+        raise InvalidInput(f"?{name}= must be a whole number from {low:,} to {high:,}.")
     return int(raw)
 
 

@@ -115,7 +115,7 @@ def test_bad_page_numbers_are_a_400_that_says_why(
     sign_up(client, "pages@example.com")
     answer = client.get(listing, query_string={"page": page})
     assert answer.status_code == 400
-    assert "page must be a whole number from 1 to 100000" in answer.get_data(as_text=True)
+    assert "?page= must be a whole number from 1 to 100,000" in answer.get_data(as_text=True)
 
 
 def test_a_page_past_the_end_is_empty_and_links_back(clean_state: Flask) -> None:

@@ -33,7 +33,7 @@ def test_text_problem(text: str, line_breaks: bool, problem: str | None) -> None
     "raw", ["999999999999999999999", "\u00b2", "\u0663", "0", "-1", "1e3", "x"]
 )
 def test_bounded_int_refuses_what_is_not_a_small_ascii_number(raw: str) -> None:
-    with pytest.raises(InvalidInput, match="page must be a whole number from 1 to 100"):
+    with pytest.raises(InvalidInput, match=r"\?page= must be a whole number from 1 to 100"):
         bounded_int(raw, name="page", default=1, high=100)
 
 

@@ -154,6 +154,9 @@ def request_archive(
         return existing, False
     if not ignore_cooldown:
         _refuse_over_limits(user_id)
+    # End the session's reads so its connection returns to the pool before the insert takes
+    # one: twenty racing requests must not each hold one connection while waiting for another.
+    db.session.commit()
     job_id = transitions.request(user_id, sending=enqueue_message)
     if job_id is None:
         # A concurrent request won the one-active-job index: answer with its job.
