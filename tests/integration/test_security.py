@@ -44,7 +44,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(
     locked = browser.login("target@example.com", PASSWORD)
     assert locked.status == 429
     assert int(locked.headers["Retry-After"]) > 0
-    assert "Too many wrong passwords for this account" in locked.text
+    assert "Too many failed logins for this account" in locked.text
     assert browser.cookie("session") is None or "_user_id" not in locked.text
     assert events(clean_state, "target@example.com").count("login_failed") == 5
     assert "login" not in events(clean_state, "target@example.com")
