@@ -71,9 +71,7 @@ def routes(app: Flask) -> list[Rule]:
 
 def path_for(rule: Rule, values: dict[str, str]) -> str:
     """Fill a rule's arguments: the converter's entry in `values`, else its default one."""
-    return ARGUMENT.sub(
-        lambda m: values.get(m["converter"] or "default", values["default"]), rule.rule
-    )
+    return ARGUMENT.sub(lambda m: values.get(m["converter"], values["default"]), rule.rule)
 
 
 def field_names(pages: list[str]) -> list[str]:
@@ -106,7 +104,11 @@ def multipart_body(file_name: str, content_type: str, token: str) -> tuple[bytes
 def hostile_calls(rule: Rule, real: dict[str, str], names: list[str], token: str) -> Iterator[Call]:
     """Every hostile request for one rule: paths, queries, forms, uploads and JSON bodies."""
     path = path_for(rule, real)
-    converters = {match["converter"] or "default" for match in ARGUMENT.finditer(rule.rule)}
+    # A converter without its own values (path, any...) gets the default's hostile strings.
+    converters = {
+        match["converter"] if match["converter"] in PATH_VALUES else "default"
+        for match in ARGUMENT.finditer(rule.rule)
+    }
     paths = [path_for(rule, {**real, c: encoded(v)}) for c in converters for v in PATH_VALUES[c]]
     for hostile_path in [path, *paths]:
         yield from (Call(method, hostile_path) for method in METHODS)
