@@ -1,7 +1,7 @@
 """Index the activity trail by kind and time: the archive limits read it on every request.
 
 Revision ID: 0006_edge
-Revises: 0008_port
+Revises: 0004_chain
 Create Date: 2026-12-01 23:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0006_edge"
-down_revision: str | None = "0008_port"
+down_revision: str | None = "0004_chain"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
