@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from tests.support import services
 from tests.support.jobs import settle_jobs
 from tests.support.migrations import migrate
+from tests.support.s3 import S3Server, use_test_credentials
 from tests.support.settings import LIMITS_PREFIX, QUEUE, REDIS_TEST_DB, SECRET, TABLES
 from webapp import create_app
 from webapp.extensions import db
@@ -167,3 +168,13 @@ def paused_worker(clean_state: Flask, worker: Any) -> Iterator[Any]:
     assert control.cancel_consumer(QUEUE, destination=target, reply=True, timeout=5)
     yield worker
     assert control.add_consumer(QUEUE, destination=target, reply=True, timeout=5)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on loopback for the whole session (tests that stop it make their own)."""
+    use_test_credentials()
+    server = S3Server()
+    server.start()
+    yield server
+    server.stop()

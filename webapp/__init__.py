@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import config, ops
+from webapp import config, ops, storage
 from webapp.extensions import celery_init_app, csrf, db, login_manager
 
 MIN_SECRET_KEY_LENGTH = 32
@@ -52,6 +52,7 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     for key, folder in (("UPLOAD_DIR", "uploads"), ("ARCHIVE_DIR", "archives")):
         app.config[key] = app.config[key] or os.path.join(app.instance_path, folder)
         os.makedirs(app.config[key], exist_ok=True)
+    storage.check_settings(app.config)
     secure = bool(app.config["PREFER_HTTPS"])
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
     if secure:
@@ -107,13 +108,20 @@ def _register_features(app: Flask) -> None:
     from webapp.notes import cli as notes_cli
     from webapp.notes import quotas
     from webapp.notes.views import bp as notes_bp
+    from webapp.storage import cli as storage_cli
 
     validation.init_app(app)  # first: it bounds the <int:...> of every route added below
     for blueprint in (auth_bp, notes_bp, pages_bp, api_bp, admin_bp, health.bp):
         app.register_blueprint(blueprint)
     for blueprint in (imports_api_bp, imports_pages_bp, account_api_bp):
         app.register_blueprint(blueprint)
-    for group in (auth_cli.users, notes_cli.demo, archives_cli.archives, imports_cli.imports):
+    for group in (
+        auth_cli.users,
+        notes_cli.demo,
+        archives_cli.archives,
+        imports_cli.imports,
+        storage_cli.storage,
+    ):
         app.cli.add_command(group)
     errors.init_app(app)
     formatting.init_app(app)
@@ -126,3 +134,4 @@ def _register_features(app: Flask) -> None:
     import webapp.erasure.beat  # noqa: F401
     import webapp.imports.sweeper  # noqa: F401
     import webapp.imports.tasks  # noqa: F401
+    import webapp.storage.tasks  # noqa: F401

@@ -18,6 +18,16 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_DIR": None,  # None: <instance>/uploads
     "ARCHIVE_DIR": None,  # None: <instance>/archives
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+    "STORAGE_BACKEND": "local",  # or "s3"; see webapp/storage/
+    "S3_BUCKET": None,
+    "S3_PREFIX": "",
+    "S3_ENDPOINT_URL": None,  # None: AWS
+    "S3_PUBLIC_ENDPOINT_URL": None,  # where browsers reach the store, if not S3_ENDPOINT_URL
+    "S3_REGION": "us-east-1",
+    "DOWNLOAD_URL_SECONDS": 60,
+    "ACCEL_REDIRECT_PREFIX": None,  # e.g. "/_protected": nginx sends local files
+    # Objects without rows (and rows without objects) younger than this may be mid-write.
+    "STORAGE_ORPHAN_GRACE": 3 * HOUR,
     "ARCHIVE_TTL": 7 * 24 * HOUR,
     "ARCHIVE_COOLDOWN": HOUR,
     # Requests in any 24 hours, cancelled and deleted ones included; failed ones are not.
@@ -135,5 +145,7 @@ def celery_defaults(
             # Scheduled exports whose run is due, checked as often as the sweep.
             "archives-schedules": {"task": "archives.run_schedules", "schedule": sweep_interval},
             "erasure-sweep": {"task": "erasure.sweep", "schedule": sweep_interval},
+            # Removes what a crash left behind in either direction (webapp/storage/orphans.py).
+            "storage-orphans": {"task": "storage.check_orphans", "schedule": 6 * HOUR},
         },
     }

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.support.migrations import migrate
+from tests.support.s3 import S3Server, use_test_credentials
 from tests.support.services import RedisServer
 from tests.support.settings import ROOT, SECRET
 from webapp import create_app
@@ -44,21 +45,26 @@ class Cluster:
         self.extra_redis: list[RedisServer] = []
         self.settings: dict[str, Any] = dict(FAST)
         self.apps: list[Flask] = []
+        self.bucket = ""  # set on the s3 backend
         self.app = self.make_app()
 
     @property
     def archive_dir(self) -> Path:
         return self.folder / "archives"
 
-    def env(self, broker_url: str | None = None) -> dict[str, str]:
-        """The environment a deployment would set: FLASK_* variables only."""
+    def env(self, broker_url: str | None = None, folder: Path | None = None) -> dict[str, str]:
+        """The environment a deployment would set: FLASK_* variables only.
+
+        A process given its own folder is another host: it shares no files with the rest.
+        """
         url = broker_url or self.redis.url
+        folder = folder or self.folder
         env = dict(
             os.environ,
             FLASK_SECRET_KEY=SECRET,
             FLASK_SQLALCHEMY_DATABASE_URI=self.database_url,
-            FLASK_UPLOAD_DIR=str(self.folder / "uploads"),
-            FLASK_ARCHIVE_DIR=str(self.archive_dir),
+            FLASK_UPLOAD_DIR=str(folder / "uploads"),
+            FLASK_ARCHIVE_DIR=str(folder / "archives"),
             FLASK_CELERY__broker_url=url,
             FLASK_CELERY__result_backend=url,
         )
@@ -82,14 +88,14 @@ class Cluster:
         return app
 
     def start(
-        self, *args: str, broker_url: str | None = None, **popen: Any
+        self, *args: str, broker_url: str | None = None, folder: Path | None = None, **popen: Any
     ) -> subprocess.Popen[bytes]:
         """Start `celery -A make_celery ...` in its own process group, logging to a file."""
         log = open(self.folder / f"{args[0]}-{len(self.processes)}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
             [str(BIN / "celery"), "-A", "make_celery", *args, "--loglevel", "INFO"],
             cwd=ROOT,
-            env=self.env(broker_url),
+            env=self.env(broker_url, folder),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -100,7 +106,11 @@ class Cluster:
         return process
 
     def worker(
-        self, concurrency: int = 1, broker_url: str | None = None, **popen: Any
+        self,
+        concurrency: int = 1,
+        broker_url: str | None = None,
+        folder: Path | None = None,
+        **popen: Any,
     ) -> subprocess.Popen[bytes]:
         name = f"w{len(self.processes)}-{uuid.uuid4().hex[:6]}@%h"
         options = [
@@ -113,7 +123,7 @@ class Cluster:
             "--without-mingle",
             "--without-gossip",
         ]
-        return self.start("worker", *options, broker_url=broker_url, **popen)
+        return self.start("worker", *options, broker_url=broker_url, folder=folder, **popen)
 
     def beat(self, broker_url: str | None = None) -> subprocess.Popen[bytes]:
         schedule = str(self.folder / f"beat-{uuid.uuid4().hex}")
@@ -174,3 +184,22 @@ def cluster(make_database: Callable[[], str], tmp_path: Path) -> Iterator[Cluste
 def count(app: Flask, query: sa.Select[Any]) -> int:
     with app.app_context():
         return int(db.session.scalar(query) or 0)
+
+
+@pytest.fixture
+def store_server() -> Iterator[S3Server]:
+    """This test's own S3 server, so stopping it disturbs no other test."""
+    use_test_credentials()
+    server = S3Server()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_cluster(cluster: Cluster, store_server: S3Server) -> Cluster:
+    """A cluster on the s3 backend: every process reaches uploads and archives over HTTP."""
+    cluster.bucket = store_server.new_bucket()
+    cluster.settings.update(store_server.settings(cluster.bucket))
+    cluster.app = cluster.make_app()
+    return cluster

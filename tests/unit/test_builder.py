@@ -7,6 +7,7 @@ import hashlib
 import zipfile
 import zlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,8 @@ def files_section(refs: list[FileRef]) -> Section:
 def stored_file(tmp_path: Path, name: str, data: bytes, compress: bool) -> FileRef:
     path = tmp_path / name
     path.write_bytes(data)
-    return FileRef(f"files/{name}", path, len(data), hashlib.sha256(data).hexdigest(), compress)
+    opener = partial(open, path, "rb")
+    return FileRef(f"files/{name}", opener, len(data), hashlib.sha256(data).hexdigest(), compress)
 
 
 def build(tmp_path: Path, sections: list[Section], progress: Any = None) -> Path:
@@ -81,7 +83,7 @@ def test_archive_lists_and_verifies_every_member(tmp_path: Path) -> None:
     with zipfile.ZipFile(target) as archive:
         assert archive.getinfo("files/p.jpg").compress_type == zipfile.ZIP_STORED
         assert archive.getinfo("files/t.txt").compress_type == zipfile.ZIP_DEFLATED
-        assert archive.read("files/p.jpg") == photo.path.read_bytes()
+        assert archive.read("files/p.jpg") == (tmp_path / "p.jpg").read_bytes()
         manifest = orjson.loads(archive.read("manifest.json"))
         names = set(archive.namelist()) - {"manifest.json"}
         index = archive.read("index.html").decode()
@@ -113,7 +115,7 @@ def test_cancel_between_batches_leaves_no_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("compress", [True, False])
 def test_changed_upload_fails_with_a_code_and_no_file(tmp_path: Path, compress: bool) -> None:
     ref = stored_file(tmp_path, "f.txt", b"original", compress)
-    ref.path.write_bytes(b"tampered")
+    (tmp_path / "f.txt").write_bytes(b"tampered")
     with pytest.raises(ArchiveError) as failure:
         build(tmp_path, [files_section([ref])])
     assert failure.value.code == "file_changed"
@@ -122,7 +124,7 @@ def test_changed_upload_fails_with_a_code_and_no_file(tmp_path: Path, compress: 
 
 def test_missing_upload_fails_with_file_missing(tmp_path: Path) -> None:
     ref = stored_file(tmp_path, "gone.txt", b"x", compress=True)
-    ref.path.unlink()
+    (tmp_path / "gone.txt").unlink()
     with pytest.raises(ArchiveError) as failure:
         build(tmp_path, [files_section([ref])])
     assert failure.value.code == "file_missing"

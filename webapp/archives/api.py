@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 
-from flask import Blueprint, jsonify, request, send_file, url_for
+from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -82,31 +81,28 @@ def _send_part(job: ArchiveJob, index: int) -> Response:
     part = serialize.stored_part(job, index)
     if part is None:
         return api_error(404, "no_such_part", "This archive has no such part.")
-    path = storage.archive_path(part["storage_key"])
-    if not job.is_downloadable or not path.exists():
-        return api_error(
-            410,
-            "expired",
-            "This archive is no longer available. Request a new one from the Archives page.",
-        )
+    if not job.is_downloadable:
+        return _gone()
+    name = serialize.download_name(job, index)
+    try:
+        response = storage.download(part["storage_key"], name, part["sha256"])
+    except FileNotFoundError:
+        return _gone()
     if not request.range or request.range.ranges[0][0] == 0:
         detail = str(job.id) if index == 0 else f"{job.id} part {index}"
         record(current_user.id, "archive_downloaded", detail)
         db.session.commit()
         metrics.downloaded()
-    response = send_file(
-        path,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=serialize.download_name(job, index),
-        conditional=True,
-        etag=part["sha256"] or True,
-        max_age=0,
-    )
-    digest = base64.b64encode(bytes.fromhex(part["sha256"] or "")).decode()
-    response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
-    response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _gone() -> Response:
+    """Answer 410 for an archive whose file is no longer kept."""
+    return api_error(
+        410,
+        "expired",
+        "This archive is no longer available. Request a new one from the Archives page.",
+    )
 
 
 @api_bp.post("/<uuid:job_id>/cancel")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,6 +88,7 @@ def _attachments(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
         Attachment.size,
         Attachment.content_type,
         Attachment.sha256,
+        Attachment.crc32,
         Attachment.created_at,
     )
     query = sa.select(*columns).where(Attachment.user_id == user_id).order_by(Attachment.id)
@@ -112,9 +114,10 @@ def _file_refs(conn: Connection, user_id: int) -> Iterator[FileRef]:
     for row in _attachments(conn, user_id):
         yield FileRef(
             member_name=member_path(row["id"], row["original_name"]),
-            path=storage.upload_path(row["storage_key"]),
+            open=partial(storage.open_upload, row["storage_key"]),
             size=row["size"],
             sha256=row["sha256"],
+            crc32=row["crc32"],
             compress=not is_packed(row["content_type"], row["original_name"]),
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import time
+from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
@@ -16,6 +18,7 @@ from webapp.archives.transient import is_transient
 from webapp.archives.transitions import BuildCancelled, Claim, LeaseLost
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.storage import StoreUnavailable
 
 log = logging.getLogger(__name__)
 DISK_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
@@ -24,11 +27,42 @@ INTERNAL_ERROR = "Something went wrong on our side. We have logged it; please tr
 
 
 def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
-    """Stream the user's archive from one consistent snapshot of the database."""
-    target = storage.archive_path(storage.storage_key_for(claim.job_id, claim.attempt))
+    """Clear what earlier attempts left, write and check the archive, then publish it."""
+    key = storage.storage_key_for(claim.job_id, claim.attempt)
+    target = storage.scratch_path(key)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if storage.remove_partials(claim.job_id):
-        log.info("job %s: removed temp files of earlier attempts", claim.job_id)
+    if storage.clear_earlier_attempts(claim.job_id, claim.attempt):
+        log.info("job %s: removed what earlier attempts left", claim.job_id)
+    storage.remove_stale_partials(time.time() - int(current_app.config["ARCHIVE_TIME_LIMIT"]))
+    result = write(claim, user, target, progress)
+    items = sum(result.counts.values())
+    keys = chain.stored_keys(key, chain.part_rows(key, result.parts))
+    try:
+        for part_key in keys:
+            # The heartbeat goes on during a long upload, so the lease does not run out.
+            storage.publish(
+                part_key,
+                storage.scratch_path(part_key),
+                lambda: progress("publishing", items, items),
+            )
+    except BaseException:
+        # The store may have completed an upload even though its answer was lost.
+        for part_key in keys:
+            _remove_quietly(part_key)
+        raise
+    return result
+
+
+def _remove_quietly(key: str) -> None:
+    """Try to remove a possibly published archive; the next attempt retries if this fails."""
+    try:
+        storage.remove(key)
+    except (OSError, StoreUnavailable) as exc:
+        log.warning("could not remove %s yet (%s); the next attempt will", key, exc)
+
+
+def write(claim: Claim, user: User, target: Path, progress: Progress) -> BuildResult:
+    """Stream the user's archive from one consistent snapshot of the database."""
     conn = db.engine.connect()
     try:
         if conn.dialect.name == "postgresql":

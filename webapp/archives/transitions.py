@@ -406,6 +406,17 @@ def expire(now: datetime) -> list[tuple[JobRef, list[str]]]:
     ]
 
 
+def expire_lost(job_id: uuid.UUID, storage_key: str) -> bool:
+    """succeeded -> expired for an archive whose object the orphan check found gone."""
+    lost = sa.and_(
+        jobs.c.id == job_id,
+        jobs.c.status == JobStatus.SUCCEEDED,
+        jobs.c.storage_key == storage_key,
+    )
+    values = {"status": JobStatus.EXPIRED, "phase": JobStatus.EXPIRED.value, "storage_key": None}
+    return bool(_change(lost, values, "archive_lost"))
+
+
 def delete(job_id: uuid.UUID) -> tuple[bool, list[str]]:
     """final -> gone: remove the row; returns whether it went and the files to remove."""
     with db.engine.begin() as conn:

@@ -48,6 +48,9 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
     size: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     content_type: so.Mapped[str] = so.mapped_column(sa.String(255))
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # Taken in the same pass as sha256, so a stored ZIP member needs no pre-pass for its header.
+    # Null only for a row whose file was already missing when 0002_storage backfilled it.
+    crc32: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # Where an imported file came from (the archive's SHA-256, its id there): one copy each.
     source_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))

@@ -79,15 +79,16 @@ def seed_files(user_id: int, count: int, size: int) -> None:
     rows = []
     for i in range(count):
         name, content_type, data = _file_bytes(i, size)
-        stored = storage.store_stream(io.BytesIO(data))
+        stored = storage.write_upload(io.BytesIO(data))
         rows.append(
             {
                 "user_id": user_id,
                 "original_name": name,
-                "storage_key": stored.storage_key,
+                "storage_key": stored.key,
                 "size": stored.size,
                 "content_type": content_type,
                 "sha256": stored.sha256,
+                "crc32": stored.crc32,
             }
         )
     if rows:

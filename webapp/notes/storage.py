@@ -1,55 +1,47 @@
-"""Uploaded bytes on disk: streamed in, hashed on the way, never half-written."""
+"""Uploaded bytes in the store: streamed in, hashed on the way, never left without a row."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import secrets
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import BinaryIO
 
-from flask import current_app
+from werkzeug.wrappers import Response
 
-CHUNK = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """Where an upload landed and what it was."""
-
-    storage_key: str
-    size: int
-    sha256: str
+from webapp.storage import UPLOADS, Download, Written, store
 
 
-def upload_path(storage_key: str) -> Path:
-    """Return the path of a stored upload, fanned out by the key's first two characters."""
-    return Path(current_app.config["UPLOAD_DIR"]) / storage_key[:2] / storage_key
+@contextmanager
+def stored_upload(stream: BinaryIO) -> Iterator[Written]:
+    """Store a stream under a new random key; remove it again if the caller's commit fails.
 
-
-def store_stream(stream: IO[bytes], key: str | None = None) -> StoredFile:
-    """Copy a stream to a key (a new random one by default) in chunks, then rename it in."""
-    key = key or secrets.token_hex(16)
-    target = upload_path(key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    digest, size = hashlib.sha256(), 0
+    The row is committed inside the block. Should the process die between the write and the
+    commit, the orphan check removes the object once STORAGE_ORPHAN_GRACE has passed.
+    """
+    written = write_upload(stream)
     try:
-        with open(partial, "xb") as out:
-            while chunk := stream.read(CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
+        yield written
     except BaseException:
-        partial.unlink(missing_ok=True)
+        store().remove(UPLOADS, written.key)
         raise
-    return StoredFile(key, size, digest.hexdigest())
+
+
+def write_upload(stream: BinaryIO) -> Written:
+    """Store a stream under a new random key (a row must follow, or the orphan check acts)."""
+    return store().write(UPLOADS, secrets.token_hex(16), stream)
+
+
+def open_upload(storage_key: str) -> AbstractContextManager[BinaryIO]:
+    """Open a stored upload for streaming; FileNotFoundError when it is gone."""
+    return store().open(UPLOADS, storage_key)
+
+
+def download(storage_key: str, name: str, mimetype: str) -> Response:
+    """Offer a stored upload to its owner, always as an attachment."""
+    return store().download(UPLOADS, storage_key, Download(name, mimetype))
 
 
 def remove(storage_key: str) -> None:
     """Delete a stored upload if it is there."""
-    upload_path(storage_key).unlink(missing_ok=True)
+    store().remove(UPLOADS, storage_key)

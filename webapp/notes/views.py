@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -22,7 +21,6 @@ from werkzeug.wrappers import Response
 from webapp.auth.session import login_required
 from webapp.extensions import db
 from webapp.formatting import filesize
-from webapp.names import content_disposition
 from webapp.notes import quotas, storage
 from webapp.notes.forms import NoteForm, UploadForm
 from webapp.notes.models import Attachment, Note
@@ -101,24 +99,20 @@ def _keep_upload(form: UploadForm) -> None:
     """Store the bytes and their row, within the quotas; a refused upload leaves no file."""
     quotas.check_upload(current_user.id)  # full already: refuse before storing anything
     upload = form.file.data
-    stored = storage.store_stream(upload.stream)
-    try:
+    with storage.stored_upload(upload.stream) as stored:
         quotas.reserve_upload(current_user.id, stored.size)
-    except quotas.QuotaReached:
-        db.session.rollback()
-        storage.remove(stored.storage_key)
-        raise
-    db.session.add(
-        Attachment(
-            user_id=current_user.id,
-            original_name=upload.filename or "file",
-            storage_key=stored.storage_key,
-            size=stored.size,
-            content_type=form.content_type(),
-            sha256=stored.sha256,
+        db.session.add(
+            Attachment(
+                user_id=current_user.id,
+                original_name=upload.filename or "file",
+                storage_key=stored.key,
+                size=stored.size,
+                content_type=form.content_type(),
+                sha256=stored.sha256,
+                crc32=stored.crc32,
+            )
         )
-    )
-    db.session.commit()
+        db.session.commit()
 
 
 @bp.route("/files/<int:attachment_id>")
@@ -132,11 +126,9 @@ def download_file(attachment_id: int) -> Response:
     )
     if attachment is None:
         abort(404)
-    response = send_file(
-        storage.upload_path(attachment.storage_key),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.original_name,
-    )
-    response.headers["Content-Disposition"] = content_disposition(attachment.original_name)
-    return response
+    try:
+        return storage.download(
+            attachment.storage_key, attachment.original_name, attachment.content_type
+        )
+    except FileNotFoundError:
+        abort(404)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy.engine import Connection
 
@@ -30,7 +30,7 @@ class FileRef:
     """A stored file to copy byte for byte into the archive."""
 
     member_name: str
-    path: Path
+    open: Callable[[], AbstractContextManager[IO[bytes]]]  # FileNotFoundError when missing
     size: int
     sha256: str
     compress: bool

@@ -210,7 +210,7 @@ def _read_file(ref: FileRef) -> Iterator[bytes]:
     """Yield exactly ref.size bytes of a stored file, or fail with a clear reason."""
     remaining = ref.size
     try:
-        with open(ref.path, "rb") as source:
+        with ref.open() as source:
             while remaining and (chunk := source.read(min(CHUNK, remaining))):
                 remaining -= len(chunk)
                 yield chunk
