@@ -38,6 +38,10 @@ class S3Server(ThreadedMotoServer):
         self.requests: list[str] = []
 
     @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._port}"
 
