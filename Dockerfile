@@ -5,10 +5,12 @@ WORKDIR /app
 COPY pyproject.toml README.md alembic.ini make_celery.py ./
 COPY webapp ./webapp
 COPY migrations ./migrations
+COPY deploy ./deploy
 # Flask puts an installed package's instance folder under <prefix>/var.
 RUN pip install . && useradd --create-home keepsake \
     && mkdir -p /data /usr/local/var/webapp-instance \
     && chown keepsake /data /usr/local/var/webapp-instance
 USER keepsake
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "webapp:create_app()"]
+# Threaded workers and JSON errors: see deploy/gunicorn.conf.py.
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "webapp:create_app()"]
