@@ -8,9 +8,13 @@ same port, or have it stop itself when a chosen request arrives.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -23,43 +27,59 @@ from moto.server import (
 from werkzeug.serving import make_server
 
 from dev.embedded_redis import free_port
+from tests.support.services import port_open
 
 Environ = dict[str, Any]
 # moto accepts any credentials; the standard variables are how every process finds them.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
-class S3Server(ThreadedMotoServer):
+class S3Endpoint:
+    """What a test does with an S3 server: make buckets, list keys, configure the app."""
+
+    url = ""
+
+    def client(self) -> Any:
+        return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1", **_credentials())
+
+    def new_bucket(self) -> str:
+        name = f"keepsake-{uuid.uuid4().hex[:12]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        listing = self.client().get_paginator("list_objects_v2")
+        pages = listing.paginate(Bucket=bucket, Prefix=prefix)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    def settings(self, bucket: str) -> dict[str, Any]:
+        """Flask settings of the s3 backend on this server."""
+        return {"STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": self.url}
+
+
+class S3Server(ThreadedMotoServer, S3Endpoint):
     """moto's S3 that can die like a real store: refusing connections, even mid-upload."""
 
     def __init__(self, port: int | None = None) -> None:
         super().__init__("127.0.0.1", port or free_port(), verbose=False)
+        self.url = f"http://127.0.0.1:{self._port}"
         self.stop_when: Callable[[Environ], bool] | None = None
-        self.requests: list[str] = []
 
     @property
     def running(self) -> bool:
         return self._server is not None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
-
     def _server_entry(self) -> None:
         app = DomainDispatcherApplication(create_backend_app)
+        handler = MotoRequestHandler
         self._server = make_server(
-            self._ip_address,
-            self._port,
-            self._faulty(app),
-            True,
-            request_handler=MotoRequestHandler,
+            self._ip_address, self._port, self._faulty(app), True, request_handler=handler
         )
         self._server_ready_event.set()
         self._server.serve_forever()
 
     def _faulty(self, app: Any) -> Callable[[Environ, Any], Iterable[bytes]]:
         def serve(environ: Environ, start_response: Any) -> Iterable[bytes]:
-            self.requests.append(f"{environ['REQUEST_METHOD']} {environ.get('QUERY_STRING', '')}")
             if self.stop_when is not None and self.stop_when(environ):
                 self.stop_when = None
                 threading.Thread(target=self.stop, daemon=True).start()
@@ -76,23 +96,33 @@ class S3Server(ThreadedMotoServer):
             self._server.server_close()
             self._server = None
 
-    def client(self) -> Any:
-        return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1", **_credentials())
 
-    def new_bucket(self) -> str:
-        name = f"keepsake-{uuid.uuid4().hex[:12]}"
-        self.client().create_bucket(Bucket=name)
-        return name
+class S3Process(S3Endpoint):
+    """moto's server in its own process, for tests whose own process must stay quiet."""
 
-    def keys(self, bucket: str, prefix: str = "") -> list[str]:
-        pages = (
-            self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        )
-        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+    def __init__(self, log: Path) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        with open(log, "wb") as out:
+            self.process = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "moto_server"),
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
-    def settings(self, bucket: str) -> dict[str, Any]:
-        """Flask settings of the s3 backend on this server."""
-        return {"STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": self.url}
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 def _credentials() -> dict[str, str]:

@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from werkzeug.wrappers import Response
 
+from webapp.extensions import db
 from webapp.storage import UPLOADS, Download, Written, store
 
 
@@ -23,6 +24,7 @@ def stored_upload(stream: BinaryIO) -> Iterator[Written]:
     try:
         yield written
     except BaseException:
+        db.session.rollback()  # the row is gone; the session stays usable for the error page
         store().remove(UPLOADS, written.key)
         raise
 
