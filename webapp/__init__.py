@@ -52,7 +52,8 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     for key, folder in (("UPLOAD_DIR", "uploads"), ("ARCHIVE_DIR", "archives")):
         app.config[key] = app.config[key] or os.path.join(app.instance_path, folder)
         os.makedirs(app.config[key], exist_ok=True)
-    storage.check_settings(app.config)
+    if problem := storage.settings_problem(app.config):
+        raise ConfigurationError(problem)
     secure = bool(app.config["PREFER_HTTPS"])
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
     if secure:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,3 +73,42 @@ def test_one_active_job_per_user_is_enforced_by_the_database(empty_database: str
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(insert, {"id": "00000000000000000000000000000003", "status": "running"})
     engine.dispose()
+
+
+def test_storage_revision_backfills_crc32_from_the_stored_files(
+    make_database: Callable[[], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a database at 0001 with two uploads, one of whose files is gone
+    url = make_database()
+    monkeypatch.setenv("FLASK_UPLOAD_DIR", str(tmp_path / "uploads"))
+    migrate(url, "0001")
+    kept, lost = "ab" + "1" * 30, "cd" + "2" * 30
+    (tmp_path / "uploads" / "ab").mkdir(parents=True)
+    (tmp_path / "uploads" / "ab" / kept).write_bytes(b"stored bytes" * 1000)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, password_hash, display_name, is_admin,"
+                " session_version, created_at) VALUES (1, 'a@example.com', 'x', 'a', false, 1,"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+        for key in (kept, lost):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO attachments (user_id, original_name, storage_key, size,"
+                    " content_type, sha256, created_at) VALUES (1, 'f', :key, 12000,"
+                    " 'text/plain', 'x', CURRENT_TIMESTAMP)"
+                ),
+                {"key": key},
+            )
+
+    # When the storage revision runs
+    migrate(url, "0002_storage")
+
+    # Then the kept file's CRC-32 is recorded, and the lost one stays NULL for the orphan check
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT storage_key, crc32 FROM attachments")).all())
+    engine.dispose()
+    assert rows == {kept: zlib.crc32(b"stored bytes" * 1000), lost: None}

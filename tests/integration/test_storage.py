@@ -169,3 +169,22 @@ def test_big_upload_streams_in_with_sha256_and_crc32_and_comes_back_exact(
         "filename*=UTF-8''holiday%20%C3%BCn%C3%AFcode.mp4" in answer.headers["Content-Disposition"]
     )
     session.close()
+
+
+def test_local_download_is_handed_to_nginx_when_accel_redirect_is_set(clean_state: Flask) -> None:
+    # Given the local backend behind nginx's internal location
+    clean_state.config["ACCEL_REDIRECT_PREFIX"] = "/_protected"
+    clean_state.extensions.pop("storage", None)
+    client = clean_state.test_client()
+    sign_up(client, "accel@example.com")
+    assert upload(clean_state, client, b"sent by nginx", "notes ü.txt") == 302
+    with clean_state.app_context():
+        row = db.session.scalars(sa.select(Attachment)).one()
+
+    # When the owner downloads it, the app authorises and names the file; nginx sends it
+    answer = client.get(f"/files/{row.id}")
+    clean_state.extensions.pop("storage", None)
+    assert answer.status_code == 200 and answer.data == b""
+    key = row.storage_key
+    assert answer.headers["X-Accel-Redirect"] == f"/_protected/uploads/{key[:2]}/{key}"
+    assert "filename*=UTF-8''notes%20%C3%BC.txt" in answer.headers["Content-Disposition"]

@@ -81,3 +81,20 @@ def test_a_missing_or_weak_secret_key_file_still_refuses_to_start(
     env.setenv("FLASK_SECRET_KEY_FILE", str(key_file))
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         create_app()
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"FLASK_STORAGE_BACKEND": "nfs"}, "STORAGE_BACKEND must be one of local, s3"),
+        ({"FLASK_STORAGE_BACKEND": "s3"}, "needs S3_BUCKET"),
+    ],
+)
+def test_refuses_to_start_with_a_storage_backend_that_cannot_work(
+    env: pytest.MonkeyPatch, settings: dict[str, str], problem: str
+) -> None:
+    env.setenv("FLASK_SECRET_KEY", SECRET)
+    for key, value in settings.items():
+        env.setenv(key, value)
+    with pytest.raises(ConfigurationError, match=problem):
+        create_app()

@@ -11,6 +11,7 @@ from flask import current_app
 from werkzeug.wrappers import Response
 
 from webapp.storage import ARCHIVES, Download, store
+from webapp.storage.local import modified_before
 
 
 def scratch_dir() -> Path:
@@ -62,7 +63,7 @@ def remove_stale_partials(older_than: float) -> int:
     """Delete this host's temp files last written before `older_than` (epoch seconds)."""
     removed = 0
     for partial in scratch_dir().glob(".*.partial"):
-        if partial.stat().st_mtime < older_than:
+        if modified_before(partial, older_than):
             partial.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -32,19 +32,20 @@ __all__ = [
     "StoreUnavailable",
     "StoredObject",
     "Written",
-    "check_settings",
+    "settings_problem",
     "store",
 ]
 BACKENDS = ("local", "s3")
 
 
-def check_settings(config: dict[str, Any]) -> None:
-    """Refuse to start with a backend that cannot work, rather than fail on the first upload."""
+def settings_problem(config: dict[str, Any]) -> str | None:
+    """What makes the storage settings unworkable, so the app refuses to start; None if fine."""
     backend = config["STORAGE_BACKEND"]
     if backend not in BACKENDS:
-        raise RuntimeError(f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        return f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}"
     if backend == "s3" and not config.get("S3_BUCKET"):
-        raise RuntimeError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+        return "STORAGE_BACKEND=s3 needs S3_BUCKET"
+    return None
 
 
 def store(app: Flask | None = None) -> Store:

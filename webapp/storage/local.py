@@ -74,8 +74,13 @@ class LocalStore:
     def keys(self, area: str, prefix: str = "") -> Iterator[StoredObject]:
         """Walk the area's folder, skipping temp files."""
         for path in self.folders[area].rglob(f"{prefix}*"):
-            if path.is_file() and not path.name.startswith("."):
+            if path.name.startswith("."):
+                continue
+            try:
                 stat = path.stat()
+            except FileNotFoundError:
+                continue  # removed since the listing: not there any more
+            if path.is_file():
                 modified = datetime.fromtimestamp(stat.st_mtime, UTC)
                 yield StoredObject(path.name, stat.st_size, modified)
 
@@ -83,7 +88,7 @@ class LocalStore:
         """Delete temp files of writes that died before finishing."""
         removed = 0
         for path in self.folders[area].rglob(f".{prefix}*{PARTIAL}"):
-            if path.stat().st_mtime < before.timestamp():
+            if modified_before(path, before.timestamp()):
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
@@ -104,6 +109,18 @@ class LocalStore:
                 response.set_etag(offer.sha256)
         response.headers["Content-Disposition"] = content_disposition(offer.name)
         return add_digest(response, offer.sha256)
+
+
+def modified_before(path: Path, moment: float) -> bool:
+    """Whether a file was last written before moment; False once another process moved it.
+
+    Builds run side by side in one folder: a temp file seen in a listing may be renamed
+    into place by its build a moment later, and must not fail the build that looked.
+    """
+    try:
+        return path.stat().st_mtime < moment
+    except FileNotFoundError:
+        return False
 
 
 def folders_of(config: dict[str, str]) -> dict[str, Path]:
