@@ -70,15 +70,16 @@ def fill_account(app: Flask, *, admin: bool = True, jobs: bool = True) -> Accoun
             db.session.flush()  # one at a time, so ids (the pages' order) follow the list
         for name in FILE_NAMES:
             content = (name * 40).encode()
-            stored = storage.store_stream(io.BytesIO(content))
+            stored = storage.write_upload(io.BytesIO(content))
             db.session.add(
                 Attachment(
                     user_id=user.id,
                     original_name=name[:255],
-                    storage_key=stored.storage_key,
+                    storage_key=stored.key,
                     size=stored.size,
                     content_type="text/plain",
                     sha256=stored.sha256,
+                    crc32=stored.crc32,
                 )
             )
         for kind in ("login", "login_failed", "archive_requested", "some_future_kind"):

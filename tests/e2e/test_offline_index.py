@@ -26,7 +26,7 @@ def test_offline_index_holds_at_every_width_and_keeps_line_breaks(
     built = wait_for_job(clean_state, job_id, ("succeeded",))
     assert built.storage_key is not None
     with clean_state.app_context():
-        path = storage.archive_path(built.storage_key)
+        path = storage.scratch_path(built.storage_key)  # local: kept where it was built
     with zipfile.ZipFile(path) as archive:
         index = tmp_path / "index.html"
         index.write_bytes(archive.read("index.html"))
