@@ -18,7 +18,7 @@ from tests.support.migrations import migrate
 from tests.support.settings import SECRET
 from webapp import create_app
 from webapp.archives.models import ArchiveJob
-from webapp.archives.storage import archive_path
+from webapp.archives.storage import scratch_path
 from webapp.extensions import db
 from webapp.notes.models import Note
 
@@ -62,7 +62,7 @@ def export(app: Flask, email: str) -> Path:
             sa.select(ArchiveJob.storage_key).order_by(ArchiveJob.finished_at.desc()).limit(1)
         )
         assert key
-        return archive_path(key)
+        return scratch_path(key)  # local: kept where it was built
 
 
 def contents(path: Path) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:

@@ -44,9 +44,9 @@ def start_import(user_id: int, stream: IO[bytes], *, enqueue_message: bool = Tru
     if active_import(user_id) is not None:
         raise ImportActive()
     stored = storage.save_upload(stream)
-    job_id = transitions.request(user_id, stored.storage_key, stored.size, stored.sha256)
+    job_id = transitions.request(user_id, stored.key, stored.size, stored.sha256)
     if job_id is None:
-        storage.remove(stored.storage_key)  # a concurrent upload won the one-active index
+        storage.remove(stored.key)  # a concurrent upload won the one-active index
         raise ImportActive()
     if enqueue_message:
         enqueue.send(job_id)

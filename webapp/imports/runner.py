@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
+from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
@@ -63,7 +64,12 @@ def execute(claim: Claim, heartbeat: importer.Progress | None = None) -> str:
 
 def run(claim: Claim, source: str, upload_key: str, progress: importer.Progress) -> Counts:
     """Check, store the files, then add every row and the success in one transaction."""
-    path = storage.upload_path(upload_key)
+    with storage.local_copy(upload_key) as path:
+        return _run_from(path, claim, source, progress)
+
+
+def _run_from(path: Path, claim: Claim, source: str, progress: importer.Progress) -> Counts:
+    """Import from a local file of the uploaded archive."""
     limits = Limits.from_config(current_app.config)
     checked = check_archive(path, limits, lambda done, total: progress("checking", done, total))
     transitions.note_source(claim, checked.format, checked.version, checked.user_email)
