@@ -23,7 +23,8 @@ from webapp.auth.models import ActivityEvent
 from webapp.extensions import db
 from webapp.notes.models import Attachment
 from webapp.notes.seed import seed_files, seed_notes
-from webapp.notes.storage import upload_path
+from webapp.storage import UPLOADS, store
+from webapp.storage.local import LocalStore
 
 PASSWORD = "a long enough journey password"
 TOKEN = "journey-metrics-token-0123456789abcdef"
@@ -82,7 +83,9 @@ def upload_of(cluster: Cluster, user_id: int) -> Path:
         key = db.session.scalar(
             sa.select(Attachment.storage_key).where(Attachment.user_id == user_id)
         )
-        return upload_path(str(key))
+        local = store()
+        assert isinstance(local, LocalStore)
+        return local.path(UPLOADS, str(key))
 
 
 def visitor(base: str, email: str) -> HttpBrowser:
