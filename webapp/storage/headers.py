@@ -13,6 +13,8 @@ def content_disposition(name: str) -> str:
     """An attachment header with an ASCII fallback and the exact name in RFC 6266 filename*."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     fallback = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\/') or "download"
+    if fallback == name:
+        return f'attachment; filename="{name}"'
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
