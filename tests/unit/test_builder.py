@@ -193,7 +193,7 @@ def test_stored_file_with_its_upload_crc_is_written_whole_and_checks_out(tmp_pat
 def test_stored_file_changed_since_its_upload_crc_fails(tmp_path: Path) -> None:
     ref = stored_file(tmp_path, "p.jpg", b"original", compress=False)
     ref = dataclasses.replace(ref, crc32=zlib.crc32(b"original"))
-    ref.path.write_bytes(b"tampered")
+    (tmp_path / "p.jpg").write_bytes(b"tampered")
     with pytest.raises(ArchiveError) as failure:
         build(tmp_path, [files_section([ref])])
     assert failure.value.code == "file_changed"
