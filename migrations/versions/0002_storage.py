@@ -5,7 +5,7 @@ storage backend (constant memory). A row whose file is already missing keeps NUL
 orphan check (`flask storage check`) reports it.
 
 Revision ID: 0002_storage
-Revises: 0004_chain
+Revises: 0006_edge
 Create Date: 2026-12-01 21:40:00
 """
 
@@ -18,7 +18,7 @@ from isal import isal_zlib
 from webapp.notes.storage import open_upload
 
 revision: str = "0002_storage"
-down_revision: str | None = "0004_chain"
+down_revision: str | None = "0006_edge"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

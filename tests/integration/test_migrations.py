@@ -81,7 +81,7 @@ def test_storage_revision_backfills_crc32_from_the_stored_files(
     # Given a database at 0001 with two uploads, one of whose files is gone
     url = make_database()
     monkeypatch.setenv("FLASK_UPLOAD_DIR", str(tmp_path / "uploads"))
-    migrate(url, "0004_chain")
+    migrate(url, "0006_edge")
     kept, lost = "ab" + "1" * 30, "cd" + "2" * 30
     (tmp_path / "uploads" / "ab").mkdir(parents=True)
     (tmp_path / "uploads" / "ab" / kept).write_bytes(b"stored bytes" * 1000)
