@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import base64
-import unicodedata
-from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
+from webapp.names import content_disposition
 
-def content_disposition(name: str) -> str:
-    """An attachment header with an ASCII fallback and the exact name in RFC 6266 filename*."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    fallback = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\/') or "download"
-    if fallback == name:
-        return f'attachment; filename="{name}"'
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+__all__ = ["add_digest", "content_disposition"]
 
 
 def add_digest(response: Response, sha256: str | None) -> Response:
