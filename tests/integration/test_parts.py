@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.http import parse_options_header
 
 from tests.integration.test_archive_flow import add_note, request_and_wait, upload
 from tests.support.http import api, sign_up
@@ -27,7 +28,7 @@ def download_all(client: FlaskClient, job: dict[str, Any], folder: Path) -> list
         body = response.get_data()
         response.close()
         assert len(body) == part["size"] and hashlib.sha256(body).hexdigest() == part["sha256"]
-        name = response.headers["Content-Disposition"].split("filename=")[1].strip('"')
+        name = parse_options_header(response.headers["Content-Disposition"])[1]["filename"]
         saved.append(folder / name)
         saved[-1].write_bytes(body)
     return saved

@@ -15,6 +15,7 @@ from tests.support.jobs import wait_for_job
 from webapp.archives import schedules
 from webapp.archives.beat import run_schedules
 from webapp.archives.models import ArchiveJob
+from webapp.auth.activity import record
 from webapp.auth.models import ActivityEvent
 from webapp.extensions import db
 
@@ -111,9 +112,12 @@ def test_a_run_during_an_active_job_reuses_it_and_one_in_a_cooldown_waits(
     assert beat(clean_state, starts) == schedules.RunReport(already_active=1)
     with clean_state.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveJob)) == 1
+        job = db.session.scalars(sa.select(ArchiveJob)).one()
         db.session.execute(
             sa.update(ArchiveJob).values(status="succeeded", finished_at=sa.func.now())
         )
+        # The cooldown counts from the trail's archive_succeeded, as the success transition writes.
+        record(job.user_id, "archive_succeeded", str(job.id))
         db.session.commit()
     clean_state.config["ARCHIVE_COOLDOWN"] = 600
     assert beat(clean_state, month(starts, 1)) == schedules.RunReport(postponed=1)
