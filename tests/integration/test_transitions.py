@@ -13,7 +13,8 @@ from flask import Flask, current_app
 from webapp.archives import sweeper, transitions
 from webapp.archives.builder import BuildResult
 from webapp.archives.models import ArchiveJob, JobStatus
-from webapp.archives.transitions import BuildCancelled, Claim, LeaseLost
+from webapp.archives.rows import LeaseLost
+from webapp.archives.transitions import BuildCancelled, Claim
 from webapp.auth.accounts import create_user
 from webapp.auth.models import ActivityEvent
 from webapp.extensions import db

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from webapp.archives.attempts import ArchiveAttempt
 from webapp.archives.models import ArchiveJob, JobStatus
+from webapp.archives.serialize import iso
 from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.ops import jobstats
@@ -40,7 +41,7 @@ def running_jobs(limit: int = 50) -> list[dict[str, Any]]:
             "items_total": job.items_total,
             "attempt": job.attempts,
             "worker": worker_name,
-            "started_at": job.started_at.isoformat() if job.started_at else None,
+            "started_at": iso(job.started_at),
         }
         for job, email, worker_name in rows
     ]

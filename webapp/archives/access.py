@@ -11,23 +11,29 @@ import sqlalchemy as sa
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from webapp.archives.models import ArchiveJob
+from webapp.archives.models import ArchiveJob, JobRow
 from webapp.auth import intent
 from webapp.auth.session import is_recent_login
 from webapp.errors import api_error
 from webapp.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
+J = TypeVar("J", bound=JobRow)
 
 
-def owned_job(job_id: uuid.UUID) -> ArchiveJob:
-    """Return the caller's job, or 404 whether it is someone else's or does not exist."""
-    job: ArchiveJob | None = db.session.scalar(
-        sa.select(ArchiveJob).where(ArchiveJob.id == job_id, ArchiveJob.user_id == current_user.id)
+def owned_row(model: type[J], job_id: uuid.UUID) -> J:
+    """Return the caller's job of `model`, or 404 whether it is someone else's or missing."""
+    job: J | None = db.session.scalar(
+        sa.select(model).where(model.id == job_id, model.user_id == current_user.id)
     )
     if job is None:
         abort(404)
     return job
+
+
+def owned_job(job_id: uuid.UUID) -> ArchiveJob:
+    """Return the caller's archive job, or 404."""
+    return owned_row(ArchiveJob, job_id)
 
 
 def recent_login_required(view: F) -> F:

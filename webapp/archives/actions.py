@@ -10,6 +10,7 @@ from flask import current_app
 
 from webapp.archives import enqueue, storage, transitions
 from webapp.archives.models import ACTIVE_STATES, ArchiveJob
+from webapp.archives.rows import reloaded
 from webapp.auth.models import ActivityEvent
 from webapp.extensions import db
 from webapp.types import utcnow
@@ -166,15 +167,7 @@ def request_archive(
         return winner, False
     if enqueue_message and not enqueue.publish(job_id, user_id):
         transitions.mark_unsent(job_id)
-    return _reloaded(job_id), True
-
-
-def _reloaded(job_id: object) -> ArchiveJob:
-    """Read a job as the last transition left it."""
-    job = db.session.get(ArchiveJob, job_id, populate_existing=True)
-    if job is None:
-        raise LookupError(f"job {job_id} vanished")
-    return job
+    return reloaded(ArchiveJob, job_id), True
 
 
 def cancel(job: ArchiveJob) -> bool:

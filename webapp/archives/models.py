@@ -30,26 +30,8 @@ FINAL_STATES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobS
 _ACTIVE_SQL = sa.text(f"status IN ({values_sql(ACTIVE_STATES)})")
 
 
-class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
-    """One requested export and everything known about its progress and outcome."""
-
-    __tablename__ = "archive_jobs"
-    __table_args__ = (
-        sa.CheckConstraint(
-            f"status IN ({values_sql(JobStatus)})",
-            name="status_known",
-        ),
-        # One active job per user; the database, not the view, settles races.
-        sa.Index(
-            "uq_archive_jobs_one_active_per_user",
-            "user_id",
-            unique=True,
-            postgresql_where=_ACTIVE_SQL,
-            sqlite_where=_ACTIVE_SQL,
-        ),
-        sa.Index("ix_archive_jobs_user_id_requested_at", "user_id", "requested_at"),
-        sa.Index("ix_archive_jobs_status", "status"),
-    )
+class JobRow:
+    """The columns and rules every job table shares: its state, lease, progress and outcome."""
 
     id: so.Mapped[uuid.UUID] = so.mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -69,6 +51,35 @@ class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
     enqueued_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    @property
+    def ready(self) -> bool:
+        """Tell pollers a final state was reached (the seed's contract)."""
+        return self.status in FINAL_STATES
+
+
+def job_table_args(table: str) -> tuple[sa.CheckConstraint, sa.Index, sa.Index, sa.Index]:
+    """A job table's constraint and indexes; one active job per user, settled by the database."""
+    return (
+        sa.CheckConstraint(f"status IN ({values_sql(JobStatus)})", name="status_known"),
+        sa.Index(
+            f"uq_{table}_one_active_per_user",
+            "user_id",
+            unique=True,
+            postgresql_where=_ACTIVE_SQL,
+            sqlite_where=_ACTIVE_SQL,
+        ),
+        sa.Index(f"ix_{table}_user_id_requested_at", "user_id", "requested_at"),
+        sa.Index(f"ix_{table}_status", "status"),
+    )
+
+
+class ArchiveJob(JobRow, db.Model):  # type: ignore[name-defined,misc]
+    """One requested export and everything known about its progress and outcome."""
+
+    __tablename__ = "archive_jobs"
+    __table_args__ = job_table_args(__tablename__)
+
     expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     notified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     storage_key: so.Mapped[str | None] = so.mapped_column(sa.String(80))
@@ -84,11 +95,6 @@ class ArchiveJob(db.Model):  # type: ignore[name-defined,misc]
     watermark: so.Mapped[str | None] = so.mapped_column(sa.Text)
     continues_id: so.Mapped[uuid.UUID | None] = so.mapped_column(sa.Uuid)
     continues_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-
-    @property
-    def ready(self) -> bool:
-        """Tell pollers a final state was reached (the seed's contract)."""
-        return self.status in FINAL_STATES
 
     @property
     def is_downloadable(self) -> bool:

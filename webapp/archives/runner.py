@@ -14,8 +14,9 @@ from webapp.archives import chain, notify, storage, transitions
 from webapp.archives.builder import ArchiveError, BuildResult, Owner, build_archive
 from webapp.archives.builder.writer import Progress
 from webapp.archives.contents import SECTIONS
+from webapp.archives.rows import LeaseLost
 from webapp.archives.transient import is_transient
-from webapp.archives.transitions import BuildCancelled, Claim, LeaseLost
+from webapp.archives.transitions import BuildCancelled, Claim
 from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.storage import StoreUnavailable

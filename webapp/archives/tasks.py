@@ -13,7 +13,7 @@ from celery import Task, shared_task
 from flask import current_app
 
 from webapp.archives import runner, transitions
-from webapp.archives.transient import TRANSIENT_ERRORS
+from webapp.archives.transient import TRANSIENT_ERRORS, WAKE_UP_RETRIES, hand_back
 from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.ops.context import job_context
@@ -25,11 +25,7 @@ log = logging.getLogger(__name__)
     name="archives.generate_user_archive",
     bind=True,
     ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=None,
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
+    **WAKE_UP_RETRIES,
 )
 def generate_user_archive(self: Task, user_id: int) -> str:
     """Build the user's queued archive, if this delivery is the one that claims it."""
@@ -49,19 +45,7 @@ def generate_user_archive(self: Task, user_id: int) -> str:
         except TRANSIENT_ERRORS as exc:
             log.warning("job %s: transient error: %s", claim.job_id, exc)
             db.session.rollback()
-            if not _release(claim):
+            max_attempts = int(current_app.config["ARCHIVE_MAX_ATTEMPTS"])
+            if not hand_back(lambda: transitions.release(claim, max_attempts), claim.job_id):
                 return "failed"
             raise  # autoretry_for sends the next wake-up after Celery's backoff
-
-
-def _release(claim: transitions.Claim) -> bool:
-    """Hand the job back (True: it wants a wake-up); if the database is down, the lease does."""
-    try:
-        return transitions.release(claim, int(current_app.config["ARCHIVE_MAX_ATTEMPTS"]))
-    except TRANSIENT_ERRORS as exc:
-        log.warning(
-            "job %s: could not release (%s); the sweeper will once the lease ends",
-            claim.job_id,
-            exc,
-        )
-        return True

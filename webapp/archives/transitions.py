@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.archives import attempts, chain
 from webapp.archives.builder import ArchiveError, BuildResult
 from webapp.archives.models import ACTIVE_STATES, FINAL_STATES, ArchiveJob, JobStatus
-from webapp.auth.activity import record
+from webapp.archives.rows import REQUEUED, AfterChange, JobRef, JobTable, ended
 from webapp.extensions import db
 from webapp.ops.context import current_request_id
 from webapp.types import utcnow
@@ -30,24 +28,11 @@ HEARTBEAT_SECONDS = 1.0
 TIME_LIMIT_MESSAGE = "The export took longer than the time allowed and was stopped."
 RETRIES_EXHAUSTED = "The export kept hitting temporary errors. Please try again later."
 WORKER_LOST = "The export stopped responding too many times. Please request a new archive."
-# What a job looks like when it goes back to the queue, whoever sends it back.
-REQUEUED = {"status": JobStatus.QUEUED, "phase": "waiting", "lease_until": None}
-
-
-class LeaseLost(Exception):
-    """Another worker owns the job now (our lease expired); stop without writing."""
+table = JobTable(jobs)
 
 
 class BuildCancelled(Exception):
     """The user asked to cancel; the heartbeat stops the build between batches."""
-
-
-@dataclass(frozen=True)
-class JobRef:
-    """A job and its owner, as set-based transitions report the rows they changed."""
-
-    job_id: uuid.UUID
-    user_id: int
 
 
 @dataclass(frozen=True)
@@ -61,39 +46,7 @@ class Claim:
 
     def owned(self) -> sa.ColumnElement[bool]:
         """Match the row only while this attempt still holds it."""
-        return sa.and_(
-            jobs.c.id == self.job_id,
-            jobs.c.status == JobStatus.RUNNING,
-            jobs.c.attempts == self.attempt,
-        )
-
-
-def _events(conn: Connection, kind: str, refs: Sequence[JobRef]) -> None:
-    """Write one activity event per changed job, inside the change's transaction."""
-    for ref in refs:
-        record(ref.user_id, kind, str(ref.job_id), conn=conn)
-
-
-AfterChange = Callable[[Connection, list[JobRef]], None]
-
-
-def _change(
-    where: sa.ColumnElement[bool],
-    values: dict[str, Any],
-    kind: str | None,
-    after: AfterChange | None = None,
-) -> list[JobRef]:
-    """Apply one compare-and-set UPDATE, record its event and run `after` on what changed."""
-    with db.engine.begin() as conn:
-        rows = conn.execute(
-            sa.update(jobs).where(where).values(**values).returning(jobs.c.id, jobs.c.user_id)
-        ).all()
-        refs = [JobRef(row.id, row.user_id) for row in rows]
-        if kind:
-            _events(conn, kind, refs)
-        if after and refs:
-            after(conn, refs)
-    return refs
+        return table.owned(self.job_id, self.attempt)
 
 
 def _closing(outcome: str, code: str | None = None) -> AfterChange:
@@ -110,13 +63,6 @@ def _closing(outcome: str, code: str | None = None) -> AfterChange:
     return close
 
 
-def _locked(where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    """Restrict a set-based change to rows no other sweeper holds (SKIP LOCKED on PostgreSQL)."""
-    free = sa.select(jobs.c.id).where(where).with_for_update(skip_locked=True)
-    locked: sa.ColumnElement[bool] = jobs.c.id.in_(free)
-    return locked
-
-
 def request(user_id: int, *, sending: bool = False) -> uuid.UUID | None:
     """queued: insert a new job; None when the user already has an active one (the index says).
 
@@ -129,7 +75,7 @@ def request(user_id: int, *, sending: bool = False) -> uuid.UUID | None:
         with db.engine.begin() as conn:
             values = {"id": job_id, "user_id": user_id, "requested_at": now, "enqueued_at": sent}
             conn.execute(sa.insert(jobs).values(**values, request_id=current_request_id()))
-            _events(conn, "archive_requested", [JobRef(job_id, user_id)])
+            table.events(conn, "archive_requested", [JobRef(job_id, user_id)])
     except IntegrityError:
         return None
     return job_id
@@ -137,14 +83,12 @@ def request(user_id: int, *, sending: bool = False) -> uuid.UUID | None:
 
 def mark_enqueued(job_id: uuid.UUID) -> None:
     """Note when the wake-up was sent, so the sweeper waits its grace period (no state change)."""
-    with db.engine.begin() as conn:
-        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(enqueued_at=utcnow()))
+    table.set_enqueued(job_id, utcnow())
 
 
 def mark_unsent(job_id: uuid.UUID) -> None:
     """Forget a wake-up that was never published, so the next sweep sends it (no state change)."""
-    with db.engine.begin() as conn:
-        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(enqueued_at=None))
+    table.set_enqueued(job_id, None)
 
 
 def take_unsent(cutoff: datetime) -> list[JobRef]:
@@ -153,11 +97,7 @@ def take_unsent(cutoff: datetime) -> list[JobRef]:
     Marked while locked: a second sweeper skips these rows instead of re-sending them. A
     publish that then fails is tried again after the grace period.
     """
-    unsent = sa.and_(
-        jobs.c.status == JobStatus.QUEUED,
-        sa.or_(jobs.c.enqueued_at.is_(None), jobs.c.enqueued_at < cutoff),
-    )
-    return _change(_locked(unsent), {"enqueued_at": utcnow()}, None)
+    return table.change(table.locked(table.unsent(cutoff)), {"enqueued_at": utcnow()}, None)
 
 
 def claim(user_id: int, lease_seconds: int) -> Claim | None:
@@ -184,7 +124,7 @@ def claim(user_id: int, lease_seconds: int) -> Claim | None:
         ).first()
         if row is None:
             return None
-        _events(conn, "archive_started", [JobRef(job_id, user_id)])
+        table.events(conn, "archive_started", [JobRef(job_id, user_id)])
         # The queue wait ends at the first start only; retries do not start it again.
         waited_since = row.requested_at if row.started_at == now else None
         attempts.begin(conn, job_id, user_id, row.attempts, waited_since)
@@ -223,23 +163,9 @@ class Heartbeat:
         if quiet and not shown:
             return
         self._last = now
-        with db.engine.begin() as conn:
-            row = conn.execute(
-                sa.update(jobs)
-                .where(self.claim.owned())
-                .values(
-                    phase=phase,
-                    items_done=done,
-                    items_total=total,
-                    progress=min(99, done * 100 // total) if total else 0,
-                    lease_until=utcnow() + timedelta(seconds=self.lease_seconds),
-                )
-                .returning(jobs.c.cancel_requested)
-            ).first()
-        if row is None:
-            raise LeaseLost(str(self.claim.job_id))
-        if row.cancel_requested:
-            raise BuildCancelled(str(self.claim.job_id))
+        claim = self.claim
+        if table.beat(claim.job_id, claim.attempt, self.lease_seconds, phase, done, total):
+            raise BuildCancelled(str(claim.job_id))
 
 
 def succeed(claim: Claim, result: BuildResult, storage_key: str, ttl_seconds: int) -> bool:
@@ -271,32 +197,22 @@ def succeed(claim: Claim, result: BuildResult, storage_key: str, ttl_seconds: in
         """Close the attempt and observe the build's duration and bytes."""
         attempts.succeeded(conn, claim.job_id, claim.user_id, result.size)
 
-    return bool(_change(claim.owned(), values, "archive_succeeded", record_build))
-
-
-def _ended(status: JobStatus, code: str | None, message: str | None) -> dict[str, Any]:
-    """The values of an unsuccessful end."""
-    return {
-        "status": status,
-        "phase": status.value,
-        "finished_at": utcnow(),
-        "lease_until": None,
-        "error_code": code,
-        "error": message,
-    }
+    return bool(table.change(claim.owned(), values, "archive_succeeded", record_build))
 
 
 def fail(claim: Claim, code: str, message: str) -> bool:
     """running -> failed, with a user-safe reason; False when the attempt lost the job."""
-    values = _ended(JobStatus.FAILED, code, message)
-    return bool(_change(claim.owned(), values, "archive_failed", _closing(JobStatus.FAILED, code)))
+    values = ended(JobStatus.FAILED, code, message)
+    return bool(
+        table.change(claim.owned(), values, "archive_failed", _closing(JobStatus.FAILED, code))
+    )
 
 
 def cancel(claim: Claim) -> bool:
     """running -> cancelled: the worker saw the user's cancel flag and stopped."""
-    values = _ended(JobStatus.CANCELLED, None, None)
+    values = ended(JobStatus.CANCELLED, None, None)
     closing = _closing(JobStatus.CANCELLED)
-    return bool(_change(claim.owned(), values, "archive_cancelled", closing))
+    return bool(table.change(claim.owned(), values, "archive_cancelled", closing))
 
 
 def release(claim: Claim, max_attempts: int) -> bool:
@@ -308,27 +224,22 @@ def release(claim: Claim, max_attempts: int) -> bool:
         fail(claim, "retries_exhausted", RETRIES_EXHAUSTED)
         return False
     values = {**REQUEUED, "enqueued_at": utcnow()}
-    return bool(_change(claim.owned(), values, "archive_retrying", _closing("released")))
-
-
-def _stale(now: datetime) -> sa.ColumnElement[bool]:
-    """Running jobs whose worker stopped renewing the lease."""
-    return sa.and_(jobs.c.status == JobStatus.RUNNING, jobs.c.lease_until < now)
+    return bool(table.change(claim.owned(), values, "archive_retrying", _closing("released")))
 
 
 def requeue(now: datetime, max_attempts: int) -> list[JobRef]:
     """running -> queued for every job whose lease ran out with attempts left."""
-    stale = sa.and_(_stale(now), jobs.c.attempts < max_attempts)
+    stale = sa.and_(table.stale(now), jobs.c.attempts < max_attempts)
     values = {**REQUEUED, "enqueued_at": None}
-    return _change(_locked(stale), values, "archive_requeued", _closing("lost"))
+    return table.change(table.locked(stale), values, "archive_requeued", _closing("lost"))
 
 
 def fail_lost(now: datetime, max_attempts: int) -> list[JobRef]:
     """running -> failed (worker_lost) for every job whose lease ran out on its last attempt."""
-    lost = sa.and_(_stale(now), jobs.c.attempts >= max_attempts)
-    values = _ended(JobStatus.FAILED, "worker_lost", WORKER_LOST)
-    return _change(
-        _locked(lost), values, "archive_failed", _closing(JobStatus.FAILED, "worker_lost")
+    lost = sa.and_(table.stale(now), jobs.c.attempts >= max_attempts)
+    values = ended(JobStatus.FAILED, "worker_lost", WORKER_LOST)
+    return table.change(
+        table.locked(lost), values, "archive_failed", _closing(JobStatus.FAILED, "worker_lost")
     )
 
 
@@ -348,12 +259,12 @@ def request_cancel(job_id: uuid.UUID) -> JobStatus | None:
             conn.execute(
                 sa.update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED)
-                .values(**_ended(JobStatus.CANCELLED, None, None))
+                .values(**ended(JobStatus.CANCELLED, None, None))
             )
-            _events(conn, "archive_cancelled", ref)
+            table.events(conn, "archive_cancelled", ref)
             return JobStatus.CANCELLED
         # A running build records archive_cancelled itself when its worker stops.
-        _events(conn, "archive_cancel_requested", ref)
+        table.events(conn, "archive_cancel_requested", ref)
         return JobStatus.RUNNING
 
 
@@ -379,7 +290,7 @@ def retry(job_id: uuid.UUID) -> bool:
         jobs.c.id == job_id, jobs.c.status.in_((JobStatus.FAILED, JobStatus.CANCELLED))
     )
     try:
-        return bool(_change(retryable, values, "archive_retried"))
+        return bool(table.change(retryable, values, "archive_retried"))
     except IntegrityError:
         return False
 
@@ -399,7 +310,7 @@ def expire(now: datetime) -> list[tuple[JobRef, list[str]]]:
                 .values(status=JobStatus.EXPIRED, phase=JobStatus.EXPIRED.value, storage_key=None)
             )
         refs = [JobRef(row.id, row.user_id) for row in due]
-        _events(conn, "archive_expired", refs)
+        table.events(conn, "archive_expired", refs)
     return [
         (ref, chain.stored_keys(row.storage_key, row.parts))
         for ref, row in zip(refs, due, strict=True)
@@ -414,7 +325,7 @@ def expire_lost(job_id: uuid.UUID, storage_key: str) -> bool:
         jobs.c.storage_key == storage_key,
     )
     values = {"status": JobStatus.EXPIRED, "phase": JobStatus.EXPIRED.value, "storage_key": None}
-    return bool(_change(lost, values, "archive_lost"))
+    return bool(table.change(lost, values, "archive_lost"))
 
 
 def delete(job_id: uuid.UUID) -> tuple[bool, list[str]]:
@@ -427,7 +338,7 @@ def delete(job_id: uuid.UUID) -> tuple[bool, list[str]]:
         ).first()
         if row is None:
             return False, []
-        _events(conn, "archive_deleted", [JobRef(job_id, row.user_id)])
+        table.events(conn, "archive_deleted", [JobRef(job_id, row.user_id)])
     return True, chain.stored_keys(row.storage_key, row.parts)
 
 

@@ -72,7 +72,8 @@ def change_password() -> str | Response:
             current_user.session_version += 1
             record(current_user.id, "password_changed")
             db.session.commit()
-            login_user(current_user)  # this session continues under the new version
+            # The user object itself, not the proxy: this session continues under the new version.
+            login_user(current_user._get_current_object())
             mark_authenticated()
             flash("Password changed. Every other session has been logged out.", "info")
             return redirect(url_for("auth.account"))

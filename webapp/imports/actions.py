@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import IO
 
 import sqlalchemy as sa
 
 from webapp.archives.models import ACTIVE_STATES
+from webapp.archives.rows import reloaded
 from webapp.extensions import db
 from webapp.imports import enqueue, storage, transitions
 from webapp.imports.models import ImportJob
@@ -50,15 +50,7 @@ def start_import(user_id: int, stream: IO[bytes], *, enqueue_message: bool = Tru
         raise ImportActive()
     if enqueue_message:
         enqueue.send(job_id)
-    return reloaded(job_id)
-
-
-def reloaded(job_id: uuid.UUID) -> ImportJob:
-    """Read a job as the last transition left it."""
-    job = db.session.get(ImportJob, job_id, populate_existing=True)
-    if job is None:
-        raise LookupError(f"import {job_id} vanished")
-    return job
+    return reloaded(ImportJob, job_id)
 
 
 def cancel(job: ImportJob) -> bool:

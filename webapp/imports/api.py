@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, url_for
+from flask import Blueprint, jsonify, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.archives.access import owned_row
 from webapp.auth.session import login_required
 from webapp.errors import api_error
-from webapp.extensions import db
 from webapp.imports import actions
 from webapp.imports.models import ImportJob
 from webapp.imports.serialize import import_json
@@ -22,12 +21,7 @@ api_bp = Blueprint("imports_api", __name__, url_prefix="/api/imports")
 
 def owned_import(job_id: uuid.UUID) -> ImportJob:
     """Return the caller's import, or 404 whether it is someone else's or does not exist."""
-    job: ImportJob | None = db.session.scalar(
-        sa.select(ImportJob).where(ImportJob.id == job_id, ImportJob.user_id == current_user.id)
-    )
-    if job is None:
-        abort(404)
-    return job
+    return owned_row(ImportJob, job_id)
 
 
 @api_bp.post("")

@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from webapp.archives.rows import reloaded
 from webapp.auth.accounts import find_user
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -50,7 +51,7 @@ def run_cmd(email: str, path: Path) -> None:
             bar.update((done * 100 // total if total else 0) - bar.pos)
 
         outcome = runner.execute(claim, progress)
-    job = actions.reloaded(job.id)
+    job = reloaded(ImportJob, job.id)
     if outcome != "succeeded":
         click.echo(f"{outcome}: {job.id} {job.error_code or ''} {job.error or ''}", err=True)
         sys.exit(1)

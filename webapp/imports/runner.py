@@ -9,6 +9,7 @@ from pathlib import Path
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 
+from webapp.archives.rows import LeaseLost
 from webapp.archives.transient import is_transient
 from webapp.extensions import db
 from webapp.imports import importer, storage, transitions
@@ -16,7 +17,7 @@ from webapp.imports.checker import check_archive
 from webapp.imports.members import Limits
 from webapp.imports.models import ImportJob
 from webapp.imports.refusal import ImportRefused
-from webapp.imports.transitions import Claim, Counts, ImportCancelled, LeaseLost
+from webapp.imports.transitions import Claim, Counts, ImportCancelled
 
 log = logging.getLogger(__name__)
 INTERNAL_ERROR = "Something went wrong on our side. We have logged it; please try again."

@@ -5,19 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.archives.models import JobStatus
+from webapp.archives.serialize import iso
 from webapp.imports.models import ImportJob
 
 
 def import_json(job: ImportJob) -> dict[str, Any]:
     """Describe an import for pollers, with where it came from and what it added."""
-    iso = {
-        name: moment.isoformat() if moment else None
-        for name, moment in (
-            ("requested_at", job.requested_at),
-            ("started_at", job.started_at),
-            ("finished_at", job.finished_at),
-        )
-    }
     return {
         "id": str(job.id),
         "status": job.status.value,
@@ -27,7 +20,9 @@ def import_json(job: ImportJob) -> dict[str, Any]:
         "phase": job.phase,
         "error_code": job.error_code,
         "error": job.error,
-        **iso,
+        "requested_at": iso(job.requested_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
         "source": {
             "sha256": job.sha256,
             "format": job.source_format,

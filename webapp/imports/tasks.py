@@ -12,7 +12,7 @@ import uuid
 from celery import Task, shared_task
 from flask import current_app
 
-from webapp.archives.transient import TRANSIENT_ERRORS
+from webapp.archives.transient import TRANSIENT_ERRORS, WAKE_UP_RETRIES, hand_back
 from webapp.extensions import db
 from webapp.imports import runner, transitions
 
@@ -23,11 +23,7 @@ log = logging.getLogger(__name__)
     name="imports.run_import",
     bind=True,
     ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=None,
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
+    **WAKE_UP_RETRIES,
 )
 def run_import(self: Task, job_id: str) -> str:
     """Run the queued import, if this delivery is the one that claims it."""
@@ -40,12 +36,7 @@ def run_import(self: Task, job_id: str) -> str:
     except TRANSIENT_ERRORS as exc:
         log.warning("import %s: transient error: %s", job_id, exc)
         db.session.rollback()
-        try:
-            wants_retry = transitions.release(
-                claim, int(current_app.config["ARCHIVE_MAX_ATTEMPTS"])
-            )
-        except TRANSIENT_ERRORS:
-            wants_retry = True  # the database is down too: the lease hands it back later
-        if not wants_retry:
+        max_attempts = int(current_app.config["ARCHIVE_MAX_ATTEMPTS"])
+        if not hand_back(lambda: transitions.release(claim, max_attempts), job_id):
             return "failed"
         raise

@@ -18,19 +18,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from webapp.archives.models import ACTIVE_STATES, JobStatus
-from webapp.archives.transitions import REQUEUED, WORKER_LOST, JobRef
+from webapp.archives.rows import REQUEUED, JobRef, JobTable, ended
+from webapp.archives.transitions import WORKER_LOST
 from webapp.auth.activity import record
 from webapp.extensions import db
 from webapp.imports.models import ImportJob
 from webapp.types import utcnow
 
 jobs = ImportJob.__table__
+table = JobTable(jobs)
 HEARTBEAT_SECONDS = 1.0
 RETRIES_EXHAUSTED = "The import kept hitting temporary errors. Please try again later."
-
-
-class LeaseLost(Exception):
-    """Another worker owns the import now; stop without writing."""
 
 
 class ImportCancelled(Exception):
@@ -57,39 +55,7 @@ class Claim:
 
     def owned(self) -> sa.ColumnElement[bool]:
         """Match the row only while this attempt still holds it."""
-        return sa.and_(
-            jobs.c.id == self.job_id,
-            jobs.c.status == JobStatus.RUNNING,
-            jobs.c.attempts == self.attempt,
-        )
-
-
-def _apply(
-    conn: Connection, where: sa.ColumnElement[bool], values: dict[str, Any], kind: str | None
-) -> list[JobRef]:
-    """One compare-and-set UPDATE in the caller's transaction, with an event per changed row."""
-    rows = conn.execute(
-        sa.update(jobs).where(where).values(**values).returning(jobs.c.id, jobs.c.user_id)
-    ).all()
-    refs = [JobRef(row.id, row.user_id) for row in rows]
-    for ref in refs if kind else ():
-        record(ref.user_id, str(kind), str(ref.job_id), conn=conn)
-    return refs
-
-
-def _change(
-    where: sa.ColumnElement[bool], values: dict[str, Any], kind: str | None
-) -> list[JobRef]:
-    """Apply one compare-and-set in its own transaction."""
-    with db.engine.begin() as conn:
-        return _apply(conn, where, values, kind)
-
-
-def _free(where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    """Restrict a set-based change to rows no other sweeper holds (SKIP LOCKED)."""
-    free = sa.select(jobs.c.id).where(where).with_for_update(skip_locked=True)
-    locked: sa.ColumnElement[bool] = jobs.c.id.in_(free)
-    return locked
+        return table.owned(self.job_id, self.attempt)
 
 
 def request(user_id: int, upload_key: str, size: int, sha256: str) -> uuid.UUID | None:
@@ -109,17 +75,12 @@ def request(user_id: int, upload_key: str, size: int, sha256: str) -> uuid.UUID 
 
 def mark_enqueued(job_id: uuid.UUID) -> None:
     """Note when the wake-up was sent, so the sweeper waits its grace period."""
-    with db.engine.begin() as conn:
-        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(enqueued_at=utcnow()))
+    table.set_enqueued(job_id, utcnow())
 
 
 def take_unsent(cutoff: datetime) -> list[JobRef]:
     """Mark queued imports whose message is older than cutoff as sent now, and return them."""
-    unsent = sa.and_(
-        jobs.c.status == JobStatus.QUEUED,
-        sa.or_(jobs.c.enqueued_at.is_(None), jobs.c.enqueued_at < cutoff),
-    )
-    return _change(_free(unsent), {"enqueued_at": utcnow()}, None)
+    return table.change(table.locked(table.unsent(cutoff)), {"enqueued_at": utcnow()}, None)
 
 
 def claim(job_id: uuid.UUID, lease_seconds: int) -> Claim | None:
@@ -160,30 +121,15 @@ class Heartbeat:
         if now - self._last < HEARTBEAT_SECONDS and phase != "finishing":
             return
         self._last = now
-        values = {
-            "phase": phase,
-            "items_done": done,
-            "items_total": total,
-            "progress": min(99, done * 100 // total) if total else 0,
-            "lease_until": utcnow() + timedelta(seconds=self.lease_seconds),
-        }
-        with db.engine.begin() as conn:
-            row = conn.execute(
-                sa.update(jobs)
-                .where(self.claim.owned())
-                .values(**values)
-                .returning(jobs.c.cancel_requested)
-            ).first()
-        if row is None:
-            raise LeaseLost(str(self.claim.job_id))
-        if row.cancel_requested:
-            raise ImportCancelled(str(self.claim.job_id))
+        claim = self.claim
+        if table.beat(claim.job_id, claim.attempt, self.lease_seconds, phase, done, total):
+            raise ImportCancelled(str(claim.job_id))
 
 
 def note_source(claim: Claim, source_format: str, version: int, email: str | None) -> bool:
     """running -> running: the checked archive's origin, shown on the job."""
     values = {"source_format": source_format, "source_version": version, "source_email": email}
-    return bool(_change(claim.owned(), values, None))
+    return bool(table.change(claim.owned(), values, None))
 
 
 def succeed(conn: Connection, claim: Claim, counts: Counts) -> bool:
@@ -199,31 +145,25 @@ def succeed(conn: Connection, claim: Claim, counts: Counts) -> bool:
         "error": None,
         **vars(counts),
     }
-    return bool(_apply(conn, claim.owned(), values, "import_succeeded"))
+    return bool(table.apply(conn, claim.owned(), values, "import_succeeded"))
 
 
 def _ended(status: JobStatus, code: str | None, message: str | None) -> dict[str, Any]:
     """The values of an unsuccessful end; the upload is removed by the caller."""
-    return {
-        "status": status,
-        "phase": status.value,
-        "finished_at": utcnow(),
-        "lease_until": None,
-        "upload_key": None,
-        "error_code": code,
-        "error": message,
-    }
+    return {**ended(status, code, message), "upload_key": None}
 
 
 def fail(claim: Claim, code: str, message: str) -> bool:
     """running -> failed with a user-safe reason; False when the attempt lost the job."""
-    return bool(_change(claim.owned(), _ended(JobStatus.FAILED, code, message), "import_failed"))
+    return bool(
+        table.change(claim.owned(), _ended(JobStatus.FAILED, code, message), "import_failed")
+    )
 
 
 def cancel(claim: Claim) -> bool:
     """running -> cancelled: the worker saw the cancel flag and stopped."""
     values = _ended(JobStatus.CANCELLED, None, None)
-    return bool(_change(claim.owned(), values, "import_cancelled"))
+    return bool(table.change(claim.owned(), values, "import_cancelled"))
 
 
 def release(claim: Claim, max_attempts: int) -> bool:
@@ -231,28 +171,28 @@ def release(claim: Claim, max_attempts: int) -> bool:
     if claim.attempt >= max_attempts:
         fail(claim, "retries_exhausted", RETRIES_EXHAUSTED)
         return False
-    return bool(_change(claim.owned(), {**REQUEUED, "enqueued_at": utcnow()}, "import_retrying"))
-
-
-def _stale(now: datetime) -> sa.ColumnElement[bool]:
-    """Running imports whose worker stopped renewing the lease."""
-    return sa.and_(jobs.c.status == JobStatus.RUNNING, jobs.c.lease_until < now)
+    return bool(
+        table.change(claim.owned(), {**REQUEUED, "enqueued_at": utcnow()}, "import_retrying")
+    )
 
 
 def requeue(now: datetime, max_attempts: int) -> list[JobRef]:
     """running -> queued for every import whose lease ran out with attempts left."""
-    stale = sa.and_(_stale(now), jobs.c.attempts < max_attempts)
-    return _change(_free(stale), {**REQUEUED, "enqueued_at": None}, "import_requeued")
+    stale = sa.and_(table.stale(now), jobs.c.attempts < max_attempts)
+    return table.change(table.locked(stale), {**REQUEUED, "enqueued_at": None}, "import_requeued")
 
 
 def fail_lost(now: datetime, max_attempts: int) -> list[tuple[JobRef, str | None]]:
     """running -> failed (worker_lost) on the last attempt; returns the uploads to remove."""
-    lost = sa.and_(_stale(now), jobs.c.attempts >= max_attempts)
+    lost = sa.and_(table.stale(now), jobs.c.attempts >= max_attempts)
     with db.engine.begin() as conn:
         uploads = conn.execute(sa.select(jobs.c.id, jobs.c.upload_key).where(lost)).tuples()
         keys: dict[uuid.UUID, str | None] = dict(uploads.all())
-        refs = _apply(
-            conn, _free(lost), _ended(JobStatus.FAILED, "worker_lost", WORKER_LOST), "import_failed"
+        refs = table.apply(
+            conn,
+            table.locked(lost),
+            _ended(JobStatus.FAILED, "worker_lost", WORKER_LOST),
+            "import_failed",
         )
     return [(ref, keys.get(ref.job_id)) for ref in refs]
 
@@ -272,5 +212,5 @@ def request_cancel(job_id: uuid.UUID) -> tuple[JobStatus, str | None] | None:
             record(flagged.user_id, "import_cancel_requested", str(job_id), conn=conn)
             return JobStatus.RUNNING, None
         queued = sa.and_(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED)
-        _apply(conn, queued, _ended(JobStatus.CANCELLED, None, None), "import_cancelled")
+        table.apply(conn, queued, _ended(JobStatus.CANCELLED, None, None), "import_cancelled")
         return JobStatus.CANCELLED, flagged.upload_key

@@ -6,7 +6,6 @@ import time
 
 import structlog
 from flask import Flask, g, request
-from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
 from webapp.ops import metrics
@@ -24,11 +23,8 @@ def _observe(response: Response) -> Response:
     seconds = time.perf_counter() - g.get("started", time.perf_counter())
     endpoint = request.endpoint or "unmatched"
     metrics.answered(endpoint, request.method, response.status_code, seconds)
-    # Only a user the request already loaded: logging must not cost a query of its own. A
-    # proxy there (login_user(current_user) after a password change) would only loop.
+    # Only a user the request already loaded: logging must not cost a query of its own.
     user = g.get("_login_user")
-    if isinstance(user, LocalProxy):
-        user = None
     log.info(
         "request",
         method=request.method,
