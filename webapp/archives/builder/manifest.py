@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from stream_zip import ZIP_64, MemberFile
 
 from webapp.archives.builder.errors import ArchiveError
+from webapp.archives.builder.zipper import Member
 
 NAME = "manifest.json"
-MODE = 0o644
 
 
 def dumps(value: Any) -> bytes:
@@ -37,9 +36,9 @@ def head_bytes(head: dict[str, Any]) -> bytes:
     return dumps(head)
 
 
-def member(head: dict[str, Any], entries: IO[bytes], generated_at: datetime) -> MemberFile:
+def member(head: dict[str, Any], entries: IO[bytes], generated_at: datetime) -> Member:
     """Describe the manifest member; `entries` holds one JSON line per other member."""
-    return (NAME, generated_at, MODE, ZIP_64, _chunks(head, entries))
+    return Member(NAME, generated_at, _chunks(head, entries))
 
 
 def _chunks(head: dict[str, Any], entries: IO[bytes]) -> Iterator[bytes]:

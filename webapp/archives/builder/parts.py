@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
-
-from isal import isal_zlib
-from stream_zip import ZIP_64, MemberFile, stream_zip
+from typing import IO, Any, Protocol
 
 from webapp.archives.builder import manifest
 from webapp.archives.builder.errors import ArchiveError
+from webapp.archives.builder.zipper import Member, Packed, Packer, ZipOut, pack
 
-CHUNK = 1024 * 1024
 # Bytes a member costs beyond its data (local header, ZIP64 extras, data descriptor, central
 # directory entry), plus its name twice; and the end records of a ZIP64 file. Generous bounds.
 MEMBER_OVERHEAD = 256
@@ -32,15 +28,15 @@ class Plan(Protocol):
     size_hints: dict[str, int]
     generated_at: datetime
 
-    def members(self) -> Generator[MemberFile, None, None]:
+    def members(self) -> Generator[Member, None, None]:
         """Yield the body: README, schemas, data and files."""
         ...
 
-    def closing(self) -> MemberFile:
+    def closing(self) -> Member:
         """Describe index.html, made once every record has passed."""
         ...
 
-    def readme(self) -> MemberFile:
+    def readme(self) -> Member:
         """Describe README.txt again, for the index part."""
         ...
 
@@ -74,40 +70,19 @@ def partial_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
 
 
-class _CountingDeflate:
-    """Raw deflate (ISA-L, level 1) that counts what it emits, so a part knows its size."""
-
-    def __init__(self, counter: list[int]) -> None:
-        """Start a compressor whose output adds to counter[0]."""
-        # ISA-L at level 1 deflates ~3.5x faster than zlib with smaller output (bench/).
-        self._inner = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
-        self._counter = counter
-
-    def compress(self, data: bytes) -> bytes:
-        """Deflate a chunk and count its output."""
-        out: bytes = self._inner.compress(data)
-        self._counter[0] += len(out)
-        return out
-
-    def flush(self, mode: int = isal_zlib.Z_FINISH) -> bytes:
-        """Finish the stream and count the last bytes."""
-        out: bytes = self._inner.flush(mode)
-        self._counter[0] += len(out)
-        return out
-
-
 @dataclass
 class _Pending:
     """A member taken from the plan and not yet placed: its bytes and a bound on its cost."""
 
-    member: MemberFile
+    member: Member
     cost: int
     entry: bytes | None = None  # its manifest line, known already when it was spooled
+    packed: Packed | None = None  # its packed bytes, when it was spooled to learn its size
 
     @property
     def name(self) -> str:
         """The member's path in the ZIP."""
-        return self.member[0]
+        return self.member.name
 
 
 @dataclass
@@ -116,8 +91,7 @@ class _Budget:
 
     limit: int | None
     head_bytes: int
-    deflated: list[int] = field(default_factory=lambda: [0])
-    stored: int = 0
+    used: int = 0  # packed bytes of the members placed (a bound for those not yet packed)
     overhead: int = END_OVERHEAD
     manifest_bytes: int = 0
     members: int = 0
@@ -129,15 +103,14 @@ class _Budget:
         manifest_cost = deflate_bound(
             self.head_bytes + self.manifest_bytes + _entry_bound(pending.name) + extra_manifest
         )
-        used = self.deflated[0] + self.stored + self.overhead
-        return used + pending.cost + manifest_cost + MEMBER_OVERHEAD <= self.limit
+        cost = pending.cost + manifest_cost + MEMBER_OVERHEAD
+        return self.used + self.overhead + cost <= self.limit
 
     def place(self, pending: _Pending) -> None:
         """Count a member placed in this part; deflated bytes count themselves as they pass."""
         self.members += 1
         self.overhead += MEMBER_OVERHEAD + 2 * len(pending.name.encode())
-        if pending.member[3] is not ZIP_64:
-            self.stored += pending.cost
+        self.used += pending.cost
 
 
 def _entry_bound(name: str) -> int:
@@ -159,6 +132,7 @@ class PartWriter:
         # Every member's bytes taken from the plan: closed at the end, so that a failure
         # never leaves a section's cursor open on the build's connection.
         self._taken: list[Iterable[bytes]] = []
+        self._packer = Packer()
 
     def write(self) -> list[Part]:
         """Write every part; on any error remove what this build wrote, then re-raise."""
@@ -177,27 +151,29 @@ class PartWriter:
             if len(self.parts) > 1 or self.parts[0].index != 0:
                 self._write_index()
         except BaseException:
+            self._packer.close()  # before any file it writes to is closed or removed
             for part in self.parts:
                 part.path.unlink(missing_ok=True)
             raise
+        self._packer.close()
         return sorted(self.parts, key=lambda part: part.index)
 
-    def _write_part(self, index: int, body: Generator[MemberFile, None, None]) -> None:
+    def _write_part(self, index: int, body: Generator[Member, None, None]) -> None:
         """Fill one part from the body; the last one may become the whole archive."""
         budget = _Budget(self.part_size, 0)
         with tempfile.TemporaryFile(dir=self.target.parent) as entries:
             chosen: list[int] = []
             members = self._fill(index, body, budget, entries, chosen)
-            self._zip(members, budget, lambda: chosen[0])
+            self._zip(members, lambda: chosen[0])
 
     def _fill(
         self,
         index: int,
-        body: Iterator[MemberFile],
+        body: Iterator[Member],
         budget: _Budget,
         entries: IO[bytes],
         chosen: list[int],
-    ) -> Iterator[MemberFile]:
+    ) -> Iterator[_Pending]:
         """Yield members while they fit, then this part's manifest."""
         while True:
             pending = self._carry or self._next(body)
@@ -218,95 +194,110 @@ class PartWriter:
                 # Everything fits in one ZIP: it is the archive itself, as in format 1.
                 yield self._placed(closing, budget, entries)
                 chosen.append(0)
-                yield manifest.member(self.plan.head(), entries, self.plan.generated_at)
+                listing = manifest.member(self.plan.head(), entries, self.plan.generated_at)
+                yield _Pending(listing, 0)
                 return
             self._carry = closing
         chosen.append(index)
         head = {**self.plan.head(), "part": {"index": index}}
-        yield manifest.member(head, entries, self.plan.generated_at)
+        yield _Pending(manifest.member(head, entries, self.plan.generated_at), 0)
 
-    def _next(self, body: Iterator[MemberFile]) -> _Pending | None:
+    def _next(self, body: Iterator[Member]) -> _Pending | None:
         """Take the next body member, spooled when its size is not known beforehand."""
         member = next(body, None)
         if member is None:
             return None
         self._take(member)
-        hint = self.plan.size_hints.get(member[0])
+        hint = self.plan.size_hints.get(member.name)
         if hint is None:
             return self._spooled(member)
-        return _Pending(member, deflate_bound(hint) if member[3] is ZIP_64 else hint)
+        return _Pending(member, deflate_bound(hint) if member.stored is None else hint)
 
-    def _take(self, member: MemberFile) -> MemberFile:
+    def _take(self, member: Member) -> Member:
         """Note a member taken from the plan, so its bytes' source is closed at the end."""
-        self._taken.append(member[4])
+        self._taken.append(member.chunks)
         return member
 
-    def _spooled(self, member: MemberFile) -> _Pending:
-        """Learn a member's size by writing its bytes to a temp file first."""
+    def _spooled(self, member: Member) -> _Pending:
+        """Learn a member's packed size by packing it into a temp file first."""
         if self.part_size is None:
             return _Pending(member, 0)
-        name, modified, mode, method, chunks = member
         spool = tempfile.TemporaryFile(dir=self.target.parent)
-        size = 0
         try:
-            for chunk in chunks:
-                spool.write(chunk)
-                size += len(chunk)
+            packed = pack(self._packer, member, spool.write)
+            self._packer.drain()
         except BaseException:
+            self._packer.close()
             spool.close()
             raise
+        packed.spool = spool
         entry = self.plan.arrived.pop() if self.plan.arrived else None
-        return _Pending(
-            (name, modified, mode, method, _read_back(spool)), deflate_bound(size), entry
-        )
+        return _Pending(member, packed.packed, entry, packed)
 
-    def _placed(self, pending: _Pending, budget: _Budget, entries: IO[bytes]) -> MemberFile:
-        """Hand a member to the zip and file its manifest line under this part."""
+    def _placed(self, pending: _Pending, budget: _Budget, entries: IO[bytes]) -> _Pending:
+        """Count a member in this part and file its manifest line once its bytes have passed."""
         budget.place(pending)
-        name, modified, mode, method, chunks = pending.member
+        if pending.packed is not None:
+            self._filed(pending.entry, budget, entries)
+            return pending
+        chunks = pending.member.chunks
 
         def passing() -> Iterator[bytes]:
             """Pass the bytes on, then record the member's line in this part's manifest."""
             yield from chunks
-            line = pending.entry or self.plan.arrived.pop()
-            budget.manifest_bytes += len(line) + 8
-            entries.write(line + b"\n")
+            self._filed(pending.entry, budget, entries)
 
-        return (name, modified, mode, method, passing())
+        member = pending.member
+        return _Pending(Member(member.name, member.modified, passing(), member.stored), 0)
 
-    def _zip(
-        self, members: Iterator[MemberFile], budget: _Budget, index: Callable[[], int]
-    ) -> None:
-        """Stream members into a temp file, fsync and check it, then move it into place."""
+    def _filed(self, entry: bytes | None, budget: _Budget, entries: IO[bytes]) -> None:
+        """Write a member's line into this part's manifest."""
+        line = entry or self.plan.arrived.pop()
+        budget.manifest_bytes += len(line) + 8
+        entries.write(line + b"\n")
+
+    def _zip(self, members: Iterator[_Pending], index: Callable[[], int]) -> None:
+        """Write members into a temp file, fsync and check it, then move it into place."""
         partial = partial_path(self.target)
         try:
-            digest, size, count = hashlib.sha256(), 0, [0]
-
-            def counted() -> Iterator[MemberFile]:
-                """Count the members, for the check against the manifest."""
-                for member in members:
-                    count[0] += 1
-                    yield member
-
+            count = 0
             with open(partial, "xb") as out:
-                for chunk in stream_zip(
-                    counted(),
-                    chunk_size=CHUNK,
-                    get_compressobj=lambda: cast(Any, _CountingDeflate(budget.deflated)),
-                ):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
+                zip_out = ZipOut(out)
+                try:
+                    for pending in members:
+                        count += 1
+                        self._write_member(zip_out, pending)
+                    self._packer.submit(zip_out.close)
+                    self._packer.drain()
+                except BaseException:
+                    self._packer.close()  # it may be writing to `out`
+                    raise
                 out.flush()
                 os.fsync(out.fileno())
-            manifest.check(partial, count[0])
+            manifest.check(partial, count)
             final = part_path(self.target, index())
             os.replace(partial, final)
             _fsync_dir(final.parent)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        self.parts.append(Part(index(), final, size, digest.hexdigest()))
+        self.parts.append(Part(index(), final, zip_out.offset, zip_out.digest.hexdigest()))
+
+    def _write_member(self, zip_out: ZipOut, pending: _Pending) -> None:
+        """Queue a member's header, bytes and end on the packing thread."""
+        packed = pending.packed
+        if packed is not None:
+            spool = packed.spool
+            assert spool is not None
+            self._packer.submit(zip_out.begin, packed)
+            self._packer.submit(zip_out.copy, spool)
+            self._packer.submit(spool.close)
+            self._packer.submit(zip_out.end)
+            return
+        packed = Packed(pending.member)
+        self._packer.submit(zip_out.begin, packed)
+        pack(self._packer, pending.member, zip_out.write, packed)
+        self._packer.submit(zip_out.end)
 
     def _write_index(self) -> None:
         """Write the small index part: README, index.html and the manifest of every part."""
@@ -318,22 +309,14 @@ class PartWriter:
         budget = _Budget(None, 0)
         with tempfile.TemporaryFile(dir=self.target.parent) as entries:
 
-            def members() -> Iterator[MemberFile]:
+            def members() -> Iterator[_Pending]:
                 """The index part's members, its manifest last."""
                 yield self._placed(_Pending(self._take(self.plan.readme()), 0), budget, entries)
                 yield self._placed(closing, budget, entries)
                 head = {**self.plan.head(), "parts": listing}
-                yield manifest.member(head, entries, self.plan.generated_at)
+                yield _Pending(manifest.member(head, entries, self.plan.generated_at), 0)
 
-            self._zip(members(), budget, lambda: 0)
-
-
-def _read_back(spool: IO[bytes]) -> Iterator[bytes]:
-    """Yield a spool's bytes from the start, closing it at the end."""
-    with spool:
-        spool.seek(0)
-        while chunk := spool.read(CHUNK):
-            yield chunk
+            self._zip(members(), lambda: 0)
 
 
 def _fsync_dir(folder: Path) -> None:

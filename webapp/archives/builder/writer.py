@@ -12,7 +12,6 @@ from typing import Any
 
 from isal import isal_zlib
 from sqlalchemy.engine import Connection
-from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile
 
 from webapp.archives.builder import content, manifest
 from webapp.archives.builder.copytext import copy_rows
@@ -21,13 +20,13 @@ from webapp.archives.builder.errors import ArchiveError
 from webapp.archives.builder.parts import Part, write_parts
 from webapp.archives.builder.preview import Preview
 from webapp.archives.builder.spec import FileRef, Section
+from webapp.archives.builder.zipper import Member
 
 CHUNK = 1024 * 1024
 PROGRESS_EVERY = 500
 # Progress counts work, not rows: each record is written twice (JSON, then CSV) and each file
 # once but slowly, so each is worth two units; reported as items, units // UNITS.
 UNITS = 2
-MODE = 0o644
 Progress = Callable[[str, int, int], None]
 
 
@@ -98,7 +97,7 @@ class _Plan:
         """Items in the whole archive."""
         return self.total_units // UNITS
 
-    def members(self) -> Generator[MemberFile, None, None]:
+    def members(self) -> Generator[Member, None, None]:
         """Yield the body; each member's bytes are produced only when the zip needs them."""
         self.progress("counting", 0, 0)
         for section in self.sections:
@@ -116,12 +115,12 @@ class _Plan:
         for section in self.sections:
             yield from self._section_members(section)
 
-    def readme(self) -> MemberFile:
+    def readme(self) -> Member:
         """Describe README.txt: what the archive holds and how to check it."""
         text = content.readme(self.owner.email, self.generated_at, self.sections)
         return self._member("README.txt", [text])
 
-    def closing(self) -> MemberFile:
+    def closing(self) -> Member:
         """Describe index.html, once every record has passed and the previews are full."""
         self.progress("finishing", self.done, self.total)
         return self._member(
@@ -142,7 +141,7 @@ class _Plan:
             "sections": {name: {"count": count} for name, count in self.counts.items()},
         }
 
-    def _section_members(self, section: Section) -> Iterator[MemberFile]:
+    def _section_members(self, section: Section) -> Iterator[Member]:
         """Yield a section's JSON and CSV members, then its files."""
         layout = section.layout()
         preview = self.previews[section.name] = Preview(self.preview_bytes)
@@ -176,7 +175,7 @@ class _Plan:
         if self.units // PROGRESS_EVERY != before // PROGRESS_EVERY:
             self.progress(phase, self.done, self.total)
 
-    def _file_member(self, ref: FileRef) -> MemberFile:
+    def _file_member(self, ref: FileRef) -> Member:
         """Store packed files as they are, deflate the rest; either way hashed once, as written."""
         self.units += UNITS
         self.progress("files", self.done, self.total)
@@ -185,14 +184,18 @@ class _Plan:
             return self._member(ref.member_name, _read_file(ref), expect=ref.sha256)
         # A stored member's header carries its CRC-32: recorded at upload, or read first.
         crc = ref.crc32 if ref.crc32 is not None else _crc32(ref)
-        method = NO_COMPRESSION_64(ref.size, crc)
-        return self._member(ref.member_name, _read_file(ref), method=method, expect=ref.sha256)
+        stored = (ref.size, crc)
+        return self._member(ref.member_name, _read_file(ref), stored=stored, expect=ref.sha256)
 
     def _member(
-        self, name: str, chunks: Iterable[bytes], method: Any = ZIP_64, expect: str | None = None
-    ) -> MemberFile:
-        """Describe a member for stream-zip; its bytes are hashed as they pass."""
-        return (name, self.generated_at, MODE, method, self._tracked(name, chunks, expect))
+        self,
+        name: str,
+        chunks: Iterable[bytes],
+        stored: tuple[int, int] | None = None,
+        expect: str | None = None,
+    ) -> Member:
+        """Describe a member to write; its bytes are hashed as they pass."""
+        return Member(name, self.generated_at, self._tracked(name, chunks, expect), stored)
 
     def _tracked(self, name: str, chunks: Iterable[bytes], expect: str | None) -> Iterator[bytes]:
         """Pass bytes through while hashing them for the manifest."""

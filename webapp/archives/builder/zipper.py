@@ -1,0 +1,214 @@
+"""ZIP64 members packed on a thread of their own, so formatting never waits for the compressor.
+
+Each member's bytes get their CRC-32, deflate (ISA-L level 1) or are stored, and go to the
+part file or to a spool of packed bytes, all on one packing thread, in the order they were
+handed over. ISA-L, the CRC and file writes release the GIL, so the packing runs on the other
+core while the builder formats the next block. A spooled member's packed size is exact, and
+copying it into a part costs a copy of packed bytes, not a second compression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+from isal import isal_zlib
+
+from webapp.archives.builder.errors import ArchiveError
+
+MODE = 0o644
+# Chunks handed over and not yet packed: bounds memory at DEPTH x the largest chunk.
+DEPTH = 8
+_LOCAL = struct.Struct("<4sHHH4sIIIHH")
+_CENTRAL = struct.Struct("<4sBBBBHH4sIIIHHHHHII")
+_LOCAL_64 = struct.Struct("<2sHQQ")
+_CENTRAL_64 = struct.Struct("<2sHQQQ")
+_UNIX_TIME = struct.Struct("<2sH1sl")
+_DESCRIPTOR = struct.Struct("<4sIQQ")
+_END_64 = struct.Struct("<4sQHHIIQQQQ")
+_LOCATOR = struct.Struct("<4sIQI")
+_END = struct.Struct("<4sHHHHIIH")
+_UTF8, _DESCRIBED_AFTER = 0x0800, 0x0008
+_FULL32 = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member to write: its name, time and bytes; `stored` = (size, CRC-32) if not deflated."""
+
+    name: str
+    modified: datetime
+    chunks: Any  # Iterable[bytes]
+    stored: tuple[int, int] | None = None
+
+
+@dataclass
+class Packed:
+    """A member's figures once packed: CRC-32, raw and packed sizes (and its spool, if any)."""
+
+    member: Member
+    crc32: int = 0
+    size: int = 0
+    packed: int = 0
+    spool: IO[bytes] | None = None
+
+    @property
+    def method(self) -> int:
+        """ZIP compression method: 0 stored, 8 deflated."""
+        return 0 if self.member.stored is not None else 8
+
+
+class Packer:
+    """One thread that packs and writes, in the order given; its first error is raised here."""
+
+    def __init__(self) -> None:
+        """Start the packing thread."""
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="packer")
+        self._pending: deque[Future[None]] = deque()
+
+    def submit(self, work: Callable[..., None], *args: Any) -> None:
+        """Queue work; wait for the oldest when DEPTH are queued (memory stays bounded)."""
+        self._pending.append(self._pool.submit(work, *args))
+        while len(self._pending) > DEPTH or (self._pending and self._pending[0].done()):
+            self._pending.popleft().result()
+
+    def drain(self) -> None:
+        """Wait until everything queued is done."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Stop the thread, dropping queued work (after an error, nothing more is written)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
+
+
+class _Stream:
+    """A member's bytes on the packing thread: CRC-32, sizes, deflate, then to a sink."""
+
+    def __init__(self, packed: Packed, sink: Callable[[bytes], object]) -> None:
+        """Pack into `packed`'s figures, writing what comes out to `sink`."""
+        self.packed = packed
+        self._sink = sink
+        self._deflate = (
+            isal_zlib.compressobj(1, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
+            if packed.member.stored is None
+            else None
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        """Pack one chunk."""
+        self.packed.crc32 = isal_zlib.crc32(chunk, self.packed.crc32)
+        self.packed.size += len(chunk)
+        self._out(self._deflate.compress(chunk) if self._deflate is not None else chunk)
+
+    def finish(self) -> None:
+        """End the deflate stream."""
+        if self._deflate is not None:
+            self._out(self._deflate.flush())
+
+    def _out(self, data: bytes) -> None:
+        """Count and pass on packed bytes."""
+        if data:
+            self.packed.packed += len(data)
+            self._sink(data)
+
+
+def pack(
+    packer: Packer, member: Member, sink: Callable[[bytes], object], packed: Packed | None = None
+) -> Packed:
+    """Hand every chunk of a member to the packer; the figures are complete once drained."""
+    packed = packed or Packed(member)
+    stream = _Stream(packed, sink)
+    for chunk in member.chunks:
+        packer.submit(stream.feed, chunk)
+    packer.submit(stream.finish)
+    return packed
+
+
+@dataclass
+class ZipOut:
+    """A ZIP64 file being written (on the packing thread): members, then the directory."""
+
+    out: IO[bytes]
+    offset: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+    directory: list[bytes] = field(default_factory=list)
+    _open: tuple[Packed, bytes, int, int, tuple[int, int, int] | None] | None = None
+
+    def write(self, data: bytes) -> None:
+        """Write bytes to the file, hashing them for the whole archive's SHA-256."""
+        self.out.write(data)
+        self.digest.update(data)
+        self.offset += len(data)
+
+    def begin(self, packed: Packed) -> None:
+        """Write a local header, with CRC and sizes when known (else a descriptor follows)."""
+        member, name = packed.member, packed.member.name.encode()
+        figures: tuple[int, int, int] | None = None  # CRC-32, size, packed size
+        if packed.spool is not None:
+            figures = (packed.crc32, packed.size, packed.packed)
+        elif member.stored is not None:
+            figures = (member.stored[1], member.stored[0], member.stored[0])
+        flags = _UTF8 | (0 if figures else _DESCRIBED_AFTER)
+        crc, *sizes = figures or (0, 0, 0)
+        extra = _LOCAL_64.pack(b"\x01\x00", 16, *sizes) + _unix_time(member.modified)
+        head = (b"PK\x03\x04", 45, flags, packed.method, _dos_time(member.modified), crc)
+        self._open = (packed, name, flags, self.offset, figures)
+        self.write(_LOCAL.pack(*head, _FULL32, _FULL32, len(name), len(extra)) + name + extra)
+
+    def end(self) -> None:
+        """Check the figures the header promised, or write them after the bytes; keep the entry."""
+        assert self._open is not None
+        packed, name, flags, start, figures = self._open
+        if figures is None:
+            self.write(_DESCRIPTOR.pack(b"PK\x07\x08", packed.crc32, packed.packed, packed.size))
+        elif figures != (packed.crc32, packed.size, packed.packed):
+            changed = f"A stored file changed while exporting: {packed.member.name}"
+            raise ArchiveError("file_changed", changed)
+        self._directory(packed, name, flags, start)
+
+    def copy(self, spool: IO[bytes]) -> None:
+        """Append a spool of packed bytes."""
+        spool.seek(0)
+        while chunk := spool.read(1024 * 1024):
+            self.write(chunk)
+
+    def _directory(self, packed: Packed, name: bytes, flags: int, start: int) -> None:
+        """Keep a member's central directory entry for the end of the file."""
+        member = packed.member
+        extra = _CENTRAL_64.pack(b"\x01\x00", 24, packed.size, packed.packed, start)
+        extra += _unix_time(member.modified)
+        fields = (45, 3, 45, 0, flags, packed.method, _dos_time(member.modified), packed.crc32)
+        entry = _CENTRAL.pack(
+            b"PK\x01\x02", *fields, _FULL32, _FULL32, len(name), len(extra), 0, 0, 0,
+            MODE << 16, _FULL32,
+        )  # fmt: skip
+        self.directory.append(entry + name + extra)
+
+    def close(self) -> None:
+        """Write the central directory and the ZIP64 end records."""
+        start = self.offset
+        for entry in self.directory:
+            self.write(entry)
+        size, count, end = self.offset - start, len(self.directory), self.offset
+        self.write(_END_64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, start))
+        self.write(_LOCATOR.pack(b"PK\x06\x07", 0, end, 1))
+        self.write(_END.pack(b"PK\x05\x06", 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, _FULL32, _FULL32, 0))
+
+
+def _dos_time(moment: datetime) -> bytes:
+    """The MS-DOS time and date fields of a moment."""
+    time = moment.second // 2 | moment.minute << 5 | moment.hour << 11
+    return struct.pack("<HH", time, moment.day | moment.month << 5 | (moment.year - 1980) << 9)
+
+
+def _unix_time(moment: datetime) -> bytes:
+    """The extended timestamp extra field (modification time)."""
+    return _UNIX_TIME.pack(b"UT", 5, b"\x01", int(moment.timestamp()))
