@@ -21,7 +21,14 @@ from tests.support import services
 from tests.support.jobs import settle_jobs
 from tests.support.migrations import migrate
 from tests.support.s3 import S3Server, use_test_credentials
-from tests.support.settings import LIMITS_PREFIX, QUEUE, REDIS_TEST_DB, SECRET, TABLES
+from tests.support.settings import (
+    LARGE_QUEUE,
+    LIMITS_PREFIX,
+    QUEUE,
+    REDIS_TEST_DB,
+    SECRET,
+    TABLES,
+)
 from webapp import create_app
 from webapp.extensions import db
 
@@ -84,6 +91,7 @@ def app(database_url: str, broker_url: str, tmp_path_factory: pytest.TempPathFac
             "UPLOAD_DIR": str(files / "uploads"),
             "ARCHIVE_DIR": str(files / "archives"),
             "ARCHIVE_COOLDOWN": 0,
+            "ARCHIVE_LARGE_QUEUE": LARGE_QUEUE,
             "RATELIMIT_KEY_PREFIX": LIMITS_PREFIX,
             "CELERY": {
                 "broker_url": broker_url,
@@ -114,7 +122,7 @@ def clean_state(app: Flask, broker_url: str) -> Iterator[Flask]:
         shutil.rmtree(app.config[key], ignore_errors=True)
         os.makedirs(app.config[key])
     broker = redis.Redis.from_url(broker_url)
-    broker.delete(QUEUE)
+    broker.delete(QUEUE, LARGE_QUEUE)
     for key in broker.scan_iter(f"*{LIMITS_PREFIX}*"):  # throttling counts of earlier tests
         broker.delete(key)
     yield app
@@ -178,3 +186,14 @@ def s3_server() -> Iterator[S3Server]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request: pytest.FixtureRequest, clean_state: Flask) -> Iterator[Flask]:
+    """The app on each storage backend (clean_state restores its settings afterwards)."""
+    if request.param == "s3":
+        server: S3Server = request.getfixturevalue("s3_server")
+        clean_state.config.update(server.settings(server.new_bucket()))
+    clean_state.extensions.pop("storage", None)
+    yield clean_state
+    clean_state.extensions.pop("storage", None)

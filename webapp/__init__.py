@@ -108,13 +108,14 @@ def _register_features(app: Flask) -> None:
     from webapp.imports.views import pages_bp as imports_pages_bp
     from webapp.notes import cli as notes_cli
     from webapp.notes import quotas
+    from webapp.notes.api import bp as notes_api_bp
     from webapp.notes.views import bp as notes_bp
     from webapp.storage import cli as storage_cli
 
     validation.init_app(app)  # first: it bounds the <int:...> of every route added below
     for blueprint in (auth_bp, notes_bp, pages_bp, api_bp, admin_bp, health.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (imports_api_bp, imports_pages_bp, account_api_bp):
+    for blueprint in (notes_api_bp, imports_api_bp, imports_pages_bp, account_api_bp):
         app.register_blueprint(blueprint)
     for group in (
         auth_cli.users,

@@ -5,7 +5,7 @@ from webapp.archives.models import ArchiveJob
 from webapp.archives.schedule_model import ArchiveSchedule
 from webapp.auth.models import ActivityEvent, User
 from webapp.imports.models import ImportJob
-from webapp.notes.models import Attachment, Note
+from webapp.notes.models import Attachment, Note, Tombstone
 
 __all__ = [
     "ActivityEvent",
@@ -15,5 +15,6 @@ __all__ = [
     "Attachment",
     "ImportJob",
     "Note",
+    "Tombstone",
     "User",
 ]

@@ -29,6 +29,8 @@ PAGES: list[Page] = [
     Page("files", "/files", screenshot=True),
     Page("archives", "/archives", screenshot=True),
     Page("archive-schedule", "/archives/schedule"),
+    Page("archives-chosen", "/archives?sections=notes&since=2025-01-01&until=2026-01-01"),
+    Page("archives-bad-choice", "/archives?sections=notes&since=2026-01-01&until=2025-01-01"),
     Page("imports", "/imports", screenshot=True),
     Page("account", "/auth/account", screenshot=True),
     Page("confirm-password", "/auth/confirm"),

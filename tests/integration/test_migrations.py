@@ -45,6 +45,7 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database: str) -> No
         "import_jobs",
         "archive_attempts",
         "archive_schedules",
+        "tombstones",
     }
     migrate(empty_database, "base", downgrade=True)
     assert tables(empty_database) == set()

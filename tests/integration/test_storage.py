@@ -7,16 +7,13 @@ import io
 import os
 import uuid
 import zlib
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
 
 from tests.support.http import PASSWORD, csrf_token, sign_up
-from tests.support.s3 import S3Server
 from webapp.archives.models import ArchiveJob
 from webapp.extensions import db
 from webapp.notes.models import Attachment
@@ -30,17 +27,6 @@ CREATE TRIGGER refuse_attachment BEFORE INSERT ON attachments
 FOR EACH ROW EXECUTE FUNCTION refuse_attachment();
 """
 ALLOW_ATTACHMENTS = "DROP FUNCTION IF EXISTS refuse_attachment() CASCADE"
-
-
-@pytest.fixture(params=["local", "s3"])
-def backend(request: pytest.FixtureRequest, clean_state: Flask) -> Iterator[Flask]:
-    """The app on each storage backend (clean_state restores its settings afterwards)."""
-    if request.param == "s3":
-        server: S3Server = request.getfixturevalue("s3_server")
-        clean_state.config.update(server.settings(server.new_bucket()))
-    clean_state.extensions.pop("storage", None)
-    yield clean_state
-    clean_state.extensions.pop("storage", None)
 
 
 def stored_keys(app: Flask, area: str) -> list[str]:

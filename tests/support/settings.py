@@ -15,10 +15,12 @@ TABLES = (
     "import_jobs",
     "attachments",
     "notes",
+    "tombstones",
     "users",
 )  # children first
 REDIS_TEST_DB = 9
 # Per test session, so two runs on one machine never take each other's messages or counts.
 SESSION = uuid.uuid4().hex[:8]
 QUEUE = f"keepsake-test-{SESSION}"
+LARGE_QUEUE = f"{QUEUE}-large"
 LIMITS_PREFIX = f"keepsake-limits-{SESSION}"

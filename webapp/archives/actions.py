@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from webapp.archives import enqueue, storage, transitions
+from webapp.archives.estimate import estimate
 from webapp.archives.models import ACTIVE_STATES, ArchiveJob
 from webapp.archives.rows import reloaded
+from webapp.archives.selection import Selection
 from webapp.auth.models import ActivityEvent
 from webapp.extensions import db
 from webapp.types import utcnow
@@ -147,18 +149,31 @@ def _refuse_over_limits(user_id: int) -> None:
 
 
 def request_archive(
-    user_id: int, *, ignore_cooldown: bool = False, enqueue_message: bool = True
+    user_id: int,
+    *,
+    ignore_cooldown: bool = False,
+    enqueue_message: bool = True,
+    selection: Selection | None = None,
 ) -> tuple[ArchiveJob, bool]:
-    """Queue an archive (True) or return the one already active (False)."""
+    """Queue an archive of the selection (True) or return the one already active (False)."""
     existing = active_job(user_id)
     if existing is not None:
         return existing, False
     if not ignore_cooldown:
         _refuse_over_limits(user_id)
+    selection = selection or Selection.everything()
+    # Indexed sums on the session's connection: shown to the user, and it picks the queue.
+    preview = int(current_app.config["ARCHIVE_PREVIEW_BYTES"])
+    estimated = estimate(db.session.connection(), user_id, selection, preview).bytes
     # End the session's reads so its connection returns to the pool before the insert takes
     # one: twenty racing requests must not each hold one connection while waiting for another.
     db.session.commit()
-    job_id = transitions.request(user_id, sending=enqueue_message)
+    job_id = transitions.request(
+        user_id,
+        sending=enqueue_message,
+        selection=selection.to_json(),
+        estimated_size=estimated,
+    )
     if job_id is None:
         # A concurrent request won the one-active-job index: answer with its job.
         winner = active_job(user_id)

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.archives import actions, serialize, storage
+from webapp.archives import estimate as estimates
 from webapp.archives.access import owned_job, recent_login_required
 from webapp.archives.models import ACTIVE_STATES, ArchiveJob
+from webapp.archives.selection import Selection, from_query
 from webapp.archives.serialize import job_json
 from webapp.auth.activity import record
 from webapp.auth.session import login_required
 from webapp.errors import api_error
 from webapp.extensions import db
 from webapp.ops import metrics
+from webapp.validation import json_object
 
 api_bp = Blueprint("archives_api", __name__, url_prefix="/api/archives")
+INCREMENTAL_NOT_YET = (
+    'Incremental archives are not available yet; ask without "incremental" for a full one.'
+)
 
 
 @api_bp.post("")
@@ -27,13 +33,32 @@ api_bp = Blueprint("archives_api", __name__, url_prefix="/api/archives")
 def create() -> Response | tuple[Response, int] | tuple[Response, int, dict[str, str]]:
     """Request an archive: 202 for a new job, 200 for the active one, 429 over a limit."""
     try:
-        job, created = actions.request_archive(current_user.id)
+        selection = Selection.parse(json_object())  # no body: everything, as before
+    except ValueError as exc:
+        return api_error(400, "invalid_selection", str(exc))
+    if selection.incremental:
+        return api_error(400, "not_supported", INCREMENTAL_NOT_YET)
+    try:
+        job, created = actions.request_archive(current_user.id, selection=selection)
     except actions.RequestRefused as wait:
         return refused_response(wait)
     if not created:
         return jsonify(job_json(job)), 200
     location = url_for("archives_api.show", job_id=job.id)
     return jsonify(job_json(job)), 202, {"Location": location}
+
+
+@api_bp.get("/estimate")
+@login_required
+def estimate() -> Response:
+    """Estimate a selection's items and uncompressed bytes before the user asks for it."""
+    try:
+        selection = from_query(request.args.to_dict())
+    except ValueError as exc:
+        return api_error(400, "invalid_selection", str(exc))
+    preview = int(current_app.config["ARCHIVE_PREVIEW_BYTES"])
+    answer = estimates.estimate(db.session.connection(), current_user.id, selection, preview)
+    return jsonify(answer.to_json())
 
 
 def refused_response(wait: actions.RequestRefused) -> Response:

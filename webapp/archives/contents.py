@@ -13,6 +13,7 @@ from sqlalchemy.sql import Executable
 from webapp.archives.builder import Field, FileRef, Section
 from webapp.archives.builder.names import safe_file_name
 from webapp.archives.builder.postgres import copy_bulk
+from webapp.archives.selection import Selection
 from webapp.auth.models import ActivityEvent, User
 from webapp.notes import storage
 from webapp.notes.models import Attachment, Note
@@ -38,12 +39,22 @@ def _stream(conn: Connection, query: Executable) -> Iterator[dict[str, Any]]:
         result.close()
 
 
-def _counter(model: Any) -> Any:
-    """Count a user's rows of a table, for progress totals and the manifest."""
+def in_range(model: Any, user_id: int, span: Selection) -> sa.ColumnElement[bool]:
+    """Match a user's rows of a table created within the selection's [since, until)."""
+    condition: sa.ColumnElement[bool] = model.user_id == user_id
+    if span.since is not None:
+        condition = condition & (model.created_at >= span.since)
+    if span.until is not None:
+        condition = condition & (model.created_at < span.until)
+    return condition
+
+
+def _counter(model: Any, span: Selection) -> Any:
+    """Count a user's rows of a table in range, for progress totals and the manifest."""
 
     def count(conn: Connection, user_id: int) -> int:
-        """Count the user's rows."""
-        query = sa.select(sa.func.count()).select_from(model).where(model.user_id == user_id)
+        """Count the user's rows in range."""
+        query = sa.select(sa.func.count()).select_from(model).where(in_range(model, user_id, span))
         return int(conn.scalar(query) or 0)
 
     return count
@@ -73,14 +84,15 @@ def _profile(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
     return _stream(conn, sa.select(*columns).where(User.id == user_id))
 
 
-def _notes(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
-    """Yield the user's notes, oldest first."""
+def _notes(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[str, Any]]:
+    """Yield the user's notes in range, oldest first."""
     columns = (Note.id, Note.title, Note.body, Note.created_at, Note.updated_at)
-    return _stream(conn, sa.select(*columns).where(Note.user_id == user_id).order_by(Note.id))
+    query = sa.select(*columns).where(in_range(Note, user_id, span)).order_by(Note.id)
+    return _stream(conn, query)
 
 
-def _attachments(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
-    """Yield the user's file rows, oldest first."""
+def _attachments(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[str, Any]]:
+    """Yield the user's file rows in range, oldest first."""
     columns = (
         Attachment.id,
         Attachment.original_name,
@@ -91,13 +103,13 @@ def _attachments(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
         Attachment.crc32,
         Attachment.created_at,
     )
-    query = sa.select(*columns).where(Attachment.user_id == user_id).order_by(Attachment.id)
+    query = sa.select(*columns).where(in_range(Attachment, user_id, span)).order_by(Attachment.id)
     return _stream(conn, query)
 
 
-def _file_records(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
+def _file_records(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[str, Any]]:
     """Describe each file as files.json lists it, with its path in the archive."""
-    for row in _attachments(conn, user_id):
+    for row in _attachments(conn, user_id, span):
         yield {
             "id": row["id"],
             "name": row["original_name"],
@@ -109,9 +121,9 @@ def _file_records(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
         }
 
 
-def _file_refs(conn: Connection, user_id: int) -> Iterator[FileRef]:
+def _file_refs(conn: Connection, user_id: int, span: Selection) -> Iterator[FileRef]:
     """Point the builder at each stored file and say whether to deflate it."""
-    for row in _attachments(conn, user_id):
+    for row in _attachments(conn, user_id, span):
         yield FileRef(
             member_name=member_path(row["id"], row["original_name"]),
             open=partial(storage.open_upload, row["storage_key"]),
@@ -122,8 +134,8 @@ def _file_refs(conn: Connection, user_id: int) -> Iterator[FileRef]:
         )
 
 
-def _activity(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
-    """Yield the account's activity events, oldest first."""
+def _activity(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[str, Any]]:
+    """Yield the account's activity events in range, oldest first."""
     columns = (
         ActivityEvent.id,
         ActivityEvent.kind,
@@ -132,7 +144,9 @@ def _activity(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
         ActivityEvent.user_agent,
         ActivityEvent.detail,
     )
-    query = sa.select(*columns).where(ActivityEvent.user_id == user_id).order_by(ActivityEvent.id)
+    query = (
+        sa.select(*columns).where(in_range(ActivityEvent, user_id, span)).order_by(ActivityEvent.id)
+    )
     return _stream(conn, query)
 
 
@@ -141,8 +155,19 @@ def _profile_count(conn: Connection, user_id: int) -> int:
     return 1
 
 
-SECTIONS = (
-    Section(
+def _sections(span: Selection) -> tuple[Section, ...]:
+    """Every section, each narrowed to the records created in the selection's range."""
+    return (
+        _profile_section(),
+        _notes_section(span),
+        _files_section(span),
+        _activity_section(span),
+    )
+
+
+def _profile_section() -> Section:
+    """The account itself: always one record, whatever the range."""
+    return Section(
         "profile",
         "Your account",
         (
@@ -155,8 +180,12 @@ SECTIONS = (
         ),
         _profile_count,
         _profile,
-    ),
-    Section(
+    )
+
+
+def _notes_section(span: Selection) -> Section:
+    """The user's notes in range."""
+    return Section(
         "notes",
         "Your notes",
         (
@@ -166,11 +195,17 @@ SECTIONS = (
             Field("created_at", TIME, "When it was written", ISO),
             Field("updated_at", TIME, "When it last changed", ISO),
         ),
-        _counter(Note),
-        _notes,
-        bulk=copy_bulk("notes", ("id", "title", "body", "created_at", "updated_at")),
-    ),
-    Section(
+        _counter(Note, span),
+        partial(_notes, span=span),
+        bulk=copy_bulk(
+            "notes", ("id", "title", "body", "created_at", "updated_at"), span.since, span.until
+        ),
+    )
+
+
+def _files_section(span: Selection) -> Section:
+    """The user's files in range: their rows, then their bytes."""
+    return Section(
         "files",
         "Your uploaded files",
         (
@@ -182,11 +217,16 @@ SECTIONS = (
             Field("sha256", "string", "SHA-256 of the bytes"),
             Field("created_at", TIME, "When it was uploaded", ISO),
         ),
-        _counter(Attachment),
-        _file_records,
-        _file_refs,
-    ),
-    Section(
+        _counter(Attachment, span),
+        partial(_file_records, span=span),
+        partial(_file_refs, span=span),
+    )
+
+
+def _activity_section(span: Selection) -> Section:
+    """The account's activity events in range."""
+    columns = ("id", "kind", "created_at", "ip", "user_agent", "detail")
+    return Section(
         "activity",
         "Logins and archive events on your account",
         (
@@ -197,10 +237,15 @@ SECTIONS = (
             Field("user_agent", ("string", "null"), "Browser or client"),
             Field("detail", ("string", "null"), "More about it"),
         ),
-        _counter(ActivityEvent),
-        _activity,
-        bulk=copy_bulk(
-            "activity_events", ("id", "kind", "created_at", "ip", "user_agent", "detail")
-        ),
-    ),
-)
+        _counter(ActivityEvent, span),
+        partial(_activity, span=span),
+        bulk=copy_bulk("activity_events", columns, span.since, span.until),
+    )
+
+
+SECTIONS = _sections(Selection.everything())
+
+
+def sections_for(selection: Selection) -> tuple[Section, ...]:
+    """The sections a selection asks for, in archive order, narrowed to its range."""
+    return tuple(s for s in _sections(selection) if s.name in selection.sections)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -10,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from webapp.archives.selection import Selection
 from webapp.extensions import db
 from webapp.types import StrEnumType, UTCDateTime, utcnow, values_sql
 
@@ -28,6 +30,7 @@ class JobStatus(StrEnum):
 ACTIVE_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
 FINAL_STATES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED)
 _ACTIVE_SQL = sa.text(f"status IN ({values_sql(ACTIVE_STATES)})")
+EVERYTHING = json.dumps(Selection.everything().to_json())
 
 
 class JobRow:
@@ -95,6 +98,14 @@ class ArchiveJob(JobRow, db.Model):  # type: ignore[name-defined,misc]
     watermark: so.Mapped[str | None] = so.mapped_column(sa.Text)
     continues_id: so.Mapped[uuid.UUID | None] = so.mapped_column(sa.Uuid)
     continues_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # What the user chose to export (selection.py); rows from before selections hold everything.
+    selection: so.Mapped[dict[str, Any]] = so.mapped_column(
+        sa.JSON,
+        default=lambda: Selection.everything().to_json(),
+        server_default=sa.text(f"'{EVERYTHING}'"),
+    )
+    # Rows plus file bytes, estimated from indexed sums when requested; it picks the queue.
+    estimated_size: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
     @property
     def is_downloadable(self) -> bool:

@@ -7,18 +7,23 @@ import logging
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
+from sqlalchemy.engine import Connection
 
 from webapp.archives import chain, notify, storage, transitions
 from webapp.archives.builder import ArchiveError, BuildResult, Owner, build_archive
 from webapp.archives.builder.writer import Progress
-from webapp.archives.contents import SECTIONS
+from webapp.archives.contents import sections_for
+from webapp.archives.models import ArchiveJob
 from webapp.archives.rows import LeaseLost
+from webapp.archives.selection import Selection
 from webapp.archives.transient import is_transient
 from webapp.archives.transitions import BuildCancelled, Claim
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.notes import actions as notes_actions
 from webapp.storage import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -73,15 +78,16 @@ def write(claim: Claim, user: User, target: Path, progress: Progress) -> BuildRe
             if conn.dialect.name != "postgresql":
                 # pysqlite opens no transaction for reads; without one there is no snapshot.
                 conn.exec_driver_sql("BEGIN")
+            selection = _selection(conn, claim)
             return build_archive(
                 conn,
                 Owner(user.id, user.email),
-                SECTIONS,
+                sections_for(selection),
                 target,
                 progress,
                 preview_bytes=int(current_app.config["ARCHIVE_PREVIEW_BYTES"]),
                 part_size=int(current_app.config["ARCHIVE_PART_SIZE"] or 0) or None,
-                about=chain.about(conn, claim.job_id),
+                about={**chain.about(conn, claim.job_id), "selection": selection.to_json()},
             )
     except BaseException:
         # It may be mid-COPY, or interrupted by a signal: discard it rather than roll back,
@@ -92,7 +98,21 @@ def write(claim: Claim, user: User, target: Path, progress: Progress) -> BuildRe
         conn.close()
 
 
+def _selection(conn: Connection, claim: Claim) -> Selection:
+    """Read what the job asked for, on the build's own connection (no idle session)."""
+    jobs = ArchiveJob.__table__
+    stored = conn.scalar(sa.select(jobs.c.selection).where(jobs.c.id == claim.job_id))
+    return Selection.parse(stored)
+
+
 def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:
+    """Build and record the outcome, then free the bytes of files deleted meanwhile."""
+    outcome = _attempt(claim, user, progress)
+    notes_actions.release_deleted_files(claim.user_id)
+    return outcome
+
+
+def _attempt(claim: Claim, user: User, progress: Progress | None) -> str:
     """Build and record success, failure or cancellation; transient errors propagate."""
     config = current_app.config
     lease, limit = int(config["ARCHIVE_LEASE_SECONDS"]), float(config["ARCHIVE_SOFT_TIME_LIMIT"])

@@ -8,6 +8,7 @@ from typing import Any
 from flask import url_for
 
 from webapp.archives.models import ArchiveJob, JobStatus
+from webapp.archives.selection import Selection
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -36,6 +37,8 @@ def job_json(job: ArchiveJob) -> dict[str, Any]:
         "expires_at": iso(job.expires_at),
         "size": job.size,
         "sha256": job.sha256,
+        "selection": Selection.parse(job.selection).to_json(),
+        "estimated_size": job.estimated_size,
         "download_url": (
             url_for("archives_api.download", job_id=job.id) if job.is_downloadable else None
         ),

@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app
 
 from webapp.archives import enqueue, notify, storage, transitions
+from webapp.notes import actions as notes_actions
 from webapp.types import utcnow
 
 
@@ -30,6 +31,7 @@ class PurgeReport:
 
     expired: int
     temp_files: int
+    deleted_files: int  # bytes of deleted files that no running build needed any more
 
 
 def sweep() -> SweepReport:
@@ -54,4 +56,5 @@ def purge() -> PurgeReport:
         for storage_key in storage_keys:
             storage.remove(storage_key)
     oldest = time.time() - int(current_app.config["ARCHIVE_TIME_LIMIT"])
-    return PurgeReport(len(expired), storage.remove_stale_partials(oldest))
+    deleted_files = notes_actions.release_all_deleted_files()
+    return PurgeReport(len(expired), storage.remove_stale_partials(oldest), deleted_files)

@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -63,7 +64,13 @@ def _closing(outcome: str, code: str | None = None) -> AfterChange:
     return close
 
 
-def request(user_id: int, *, sending: bool = False) -> uuid.UUID | None:
+def request(
+    user_id: int,
+    *,
+    sending: bool = False,
+    selection: dict[str, Any] | None = None,
+    estimated_size: int | None = None,
+) -> uuid.UUID | None:
     """queued: insert a new job; None when the user already has an active one (the index says).
 
     `sending`: the caller publishes the wake-up next, so the row says so at once (a commit fewer
@@ -74,6 +81,11 @@ def request(user_id: int, *, sending: bool = False) -> uuid.UUID | None:
     try:
         with db.engine.begin() as conn:
             values = {"id": job_id, "user_id": user_id, "requested_at": now, "enqueued_at": sent}
+            # No selection: the column's default, everything.
+            values |= {
+                "estimated_size": estimated_size,
+                **({"selection": selection} if selection else {}),
+            }
             conn.execute(sa.insert(jobs).values(**values, request_id=current_request_id()))
             table.events(conn, "archive_requested", [JobRef(job_id, user_id)])
     except IntegrityError:

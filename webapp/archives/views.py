@@ -1,4 +1,4 @@
-"""The Archives page: request, watch, cancel, delete."""
+"""The Archives page: choose, see the estimate, request, watch, cancel, delete."""
 
 from __future__ import annotations
 
@@ -6,24 +6,75 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from webapp.archives import actions, wording
 from webapp.archives.access import owned_job, recent_login_required
+from webapp.archives.estimate import estimate
+from webapp.archives.selection import SECTION_NAMES, Selection
 from webapp.archives.serialize import job_json
 from webapp.auth import intent
 from webapp.auth.session import login_required
+from webapp.extensions import db
 from webapp.formatting import duration, moment
 from webapp.types import utcnow
 
 START_DOWNLOAD = "start_download"
+# The selection last estimated on the page, so a request resumed after the password keeps it.
+CHOSEN = "archive_selection"
+FORM_FIELDS = ("sections", "since", "until")
 
 pages_bp = Blueprint(
     "archives_pages", __name__, url_prefix="/archives", template_folder="templates"
 )
+
+
+def form_selection(fields: MultiDict[str, str]) -> Selection:
+    """Read the page's checkboxes and dates; a page opened without them means everything."""
+    if not any(name in fields for name in FORM_FIELDS):
+        return Selection.everything()
+    return Selection.parse(
+        {
+            "sections": fields.getlist("sections"),
+            "since": fields.get("since") or None,
+            "until": fields.get("until") or None,
+        }
+    )
+
+
+def _choice() -> dict[str, Any]:
+    """The selection form's state: the choice in the query string, its estimate or its error."""
+    try:
+        selection = form_selection(request.args)
+    except ValueError as exc:
+        chosen = Selection.everything().to_json()
+        return {
+            "choices": SECTION_NAMES,
+            "selection": chosen,
+            "estimate": None,
+            "problem": str(exc),
+        }
+    session[CHOSEN] = selection.to_json()
+    rows = int(current_app.config["ARCHIVE_PREVIEW_BYTES"])
+    return {
+        "choices": SECTION_NAMES,
+        "selection": selection.to_json(),
+        "estimate": estimate(db.session.connection(), current_user.id, selection, rows),
+        "problem": None,
+    }
 
 
 def _request_panel(user_id: int) -> dict[str, Any]:
@@ -62,7 +113,9 @@ def index() -> str:
     """Show the user's archives with live progress."""
     start = session.pop(START_DOWNLOAD, None)
     download = url_for("archives_api.download", job_id=start) if start else None
-    return render_template("archives/index.html", start_download=download, **_live_context())
+    return render_template(
+        "archives/index.html", start_download=download, **_choice(), **_live_context()
+    )
 
 
 @pages_bp.get("/live")
@@ -72,10 +125,10 @@ def live() -> str:
     return render_template("archives/_live.html", **_live_context())
 
 
-def _request_and_say() -> Response:
-    """Request an archive and tell the user what happened."""
+def _request_and_say(selection: Selection) -> Response:
+    """Request an archive of the selection and tell the user what happened."""
     try:
-        _, created = actions.request_archive(current_user.id)
+        _, created = actions.request_archive(current_user.id, selection=selection)
         flash(
             "Archive requested: it appears below and shows its progress as it is made."
             if created
@@ -91,9 +144,14 @@ def _request_and_say() -> Response:
 @login_required
 @recent_login_required
 def request_archive() -> Response:
-    """Request an archive from the page's button."""
+    """Request the archive the user chose and saw estimated."""
     if FlaskForm().validate_on_submit():
-        return _request_and_say()
+        try:
+            selection = form_selection(request.form)
+        except ValueError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("archives_pages.index"))
+        return _request_and_say(selection)
     return redirect(url_for("archives_pages.index"))
 
 
@@ -101,7 +159,7 @@ def request_archive() -> Response:
 def continue_request(args: dict[str, str]) -> Response:
     """Make the request the password interrupted."""
     flash("Password confirmed.", "info")
-    return _request_and_say()
+    return _request_and_say(Selection.parse(session.get(CHOSEN)))
 
 
 @intent.continues("archives_api.download", "download your archive")

@@ -24,7 +24,7 @@ from webapp.imports import storage as import_storage
 from webapp.imports import transitions as import_transitions
 from webapp.imports.models import ImportJob
 from webapp.notes import storage as upload_storage
-from webapp.notes.models import Attachment
+from webapp.notes.models import Attachment, Tombstone
 from webapp.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,15 @@ def _active(model: type[ArchiveJob] | type[ImportJob], user_id: int) -> list[uui
 def _remove_objects(user_id: int) -> None:
     """Delete every stored byte of the account: uploads, archives (with temp files), imports."""
     with db.engine.connect() as conn:
-        keys = sa.select(Attachment.storage_key).where(Attachment.user_id == user_id)
-        # In batches, so a large account is walked in constant memory.
-        for key in conn.execute(keys.execution_options(yield_per=1000)).scalars():
-            upload_storage.remove(key)
+        stored = sa.select(Attachment.storage_key).where(Attachment.user_id == user_id)
+        # Deleted files whose bytes still wait for a build to end.
+        waiting = sa.select(Tombstone.storage_key).where(
+            Tombstone.user_id == user_id, Tombstone.storage_key.is_not(None)
+        )
+        for keys in (stored, waiting):
+            # In batches, so a large account is walked in constant memory.
+            for key in conn.execute(keys.execution_options(yield_per=1000)).scalars():
+                upload_storage.remove(key or "")
         imports = conn.execute(
             sa.select(ImportJob.id, ImportJob.upload_key).where(ImportJob.user_id == user_id)
         ).all()

@@ -1,4 +1,4 @@
-"""List and add notes; list, upload and fetch files."""
+"""List, add, edit and delete notes; list, upload, fetch and delete files."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from flask import (
 )
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from webapp.auth.session import login_required
 from webapp.extensions import db
 from webapp.formatting import filesize
-from webapp.notes import quotas, storage
+from webapp.notes import actions, quotas, storage
 from webapp.notes.forms import NoteForm, UploadForm
 from webapp.notes.models import Attachment, Note
 from webapp.validation import requested_page
@@ -49,16 +50,38 @@ def index() -> str | Response:
     form = NoteForm()
     if form.validate_on_submit():
         try:
-            quotas.reserve_note(current_user.id)
+            actions.create_note(current_user.id, form.title.data, form.body.data or "")
         except quotas.QuotaReached as full:
             form.form_errors.append(full.message)
         else:
-            note = Note(user_id=current_user.id, title=form.title.data, body=form.body.data)
-            db.session.add(note)
-            db.session.commit()
             flash("Note saved.", "success")
             return redirect(url_for("notes.index"))
-    return render_template("notes/index.html", form=form, page=_newest_first(Note))
+    page = _newest_first(Note)
+    return render_template("notes/index.html", form=form, page=page, action_form=FlaskForm())
+
+
+@bp.route("/notes/<int:note_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_note(note_id: int) -> str | Response:
+    """Change one of the user's notes."""
+    note = actions.owned_note(current_user.id, note_id) or abort(404)
+    form = NoteForm(obj=note)
+    if form.validate_on_submit():
+        actions.update_note(note, form.title.data, form.body.data or "")
+        flash("Note updated.", "success")
+        return redirect(url_for("notes.index"))
+    return render_template("notes/edit.html", form=form, note=note)
+
+
+@bp.post("/notes/<int:note_id>/delete")
+@login_required
+def delete_note(note_id: int) -> Response:
+    """Delete one of the user's notes."""
+    note = actions.owned_note(current_user.id, note_id) or abort(404)
+    if FlaskForm().validate_on_submit():
+        actions.delete_note(note)
+        flash("Note deleted.", "success")
+    return redirect(url_for("notes.index"))
 
 
 @bp.route("/files", methods=["GET", "POST"])
@@ -79,7 +102,10 @@ def files() -> str | Response:
 
 def _files_page(form: UploadForm) -> str:
     """Render the files list with the upload form (and its errors, if any)."""
-    return render_template("notes/files.html", form=form, page=_newest_first(Attachment))
+    # No formdata: this also renders the 413 answer, whose body must not be read.
+    action_form = FlaskForm(formdata=None)
+    page = _newest_first(Attachment)
+    return render_template("notes/files.html", form=form, page=page, action_form=action_form)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -115,17 +141,22 @@ def _keep_upload(form: UploadForm) -> None:
         db.session.commit()
 
 
+@bp.post("/files/<int:attachment_id>/delete")
+@login_required
+def delete_file(attachment_id: int) -> Response:
+    """Delete one of the user's files."""
+    attachment = actions.owned_file(current_user.id, attachment_id) or abort(404)
+    if FlaskForm().validate_on_submit():
+        actions.delete_file(attachment)
+        flash("File deleted.", "success")
+    return redirect(url_for("notes.files"))
+
+
 @bp.route("/files/<int:attachment_id>")
 @login_required
 def download_file(attachment_id: int) -> Response:
     """Send one of the user's files back, always as an attachment."""
-    attachment = db.session.scalar(
-        sa.select(Attachment).where(
-            Attachment.id == attachment_id, Attachment.user_id == current_user.id
-        )
-    )
-    if attachment is None:
-        abort(404)
+    attachment = actions.owned_file(current_user.id, attachment_id) or abort(404)
     try:
         return storage.download(
             attachment.storage_key, attachment.original_name, attachment.content_type

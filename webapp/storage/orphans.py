@@ -18,7 +18,7 @@ from webapp.archives import transitions
 from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.auth.activity import record
 from webapp.extensions import db
-from webapp.notes.models import Attachment
+from webapp.notes.models import Attachment, Tombstone
 from webapp.storage import ARCHIVES, AREAS, UPLOADS, store
 from webapp.types import utcnow
 
@@ -65,8 +65,10 @@ def check(remove: bool) -> OrphanReport:
 
 
 def _upload_keys() -> set[str]:
-    """Every key an attachment row points at."""
-    return set(db.session.scalars(sa.select(Attachment.storage_key)))
+    """Every key an attachment row points at, and deleted files' bytes a build may still read."""
+    waiting = sa.select(Tombstone.storage_key).where(Tombstone.storage_key.is_not(None))
+    kept = {key for key in db.session.scalars(waiting) if key}
+    return set(db.session.scalars(sa.select(Attachment.storage_key))) | kept
 
 
 def _archive_keys() -> set[str]:
