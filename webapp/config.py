@@ -39,6 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "ARCHIVE_SOFT_TIME_LIMIT": 110 * 60,
     "ARCHIVE_TIME_LIMIT": 2 * HOUR,
     "ARCHIVE_PREVIEW_BYTES": 256 * 1024,
+    # Archives estimated above this many bytes wait on their own queue and workers, so one huge
+    # account never holds up everyone else's small exports.
+    "ARCHIVE_LARGE_THRESHOLD": GIB,
+    "ARCHIVE_LARGE_QUEUE": "archives_large",
     "IMPORT_MAX_BYTES": 10 * GIB,  # an archive's total unpacked size
     "IMPORT_MAX_MEMBERS": 100_000,
     "IMPORT_MAX_RATIO": 100,  # unpacked / packed, per member above 1 MiB

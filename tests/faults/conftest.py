@@ -110,10 +110,12 @@ class Cluster:
         concurrency: int = 1,
         broker_url: str | None = None,
         folder: Path | None = None,
+        queues: str | None = None,
         **popen: Any,
     ) -> subprocess.Popen[bytes]:
         name = f"w{len(self.processes)}-{uuid.uuid4().hex[:6]}@%h"
-        options = [
+        options = ["--queues", queues] if queues else []
+        options += [
             "--pool",
             "prefork",
             "--concurrency",

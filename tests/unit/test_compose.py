@@ -15,7 +15,7 @@ from tests.support.settings import ROOT
 from webapp.config import DEFAULTS
 
 COMPOSE = ROOT / "compose.yaml"
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-large", "beat")
 
 
 def compose() -> dict[str, Any]:
@@ -55,8 +55,18 @@ def test_web_worker_and_beat_start_only_after_the_migration_completed() -> None:
 
 
 def test_workers_may_finish_the_longest_build_before_being_killed() -> None:
-    grace = seconds(compose()["worker"]["stop_grace_period"])
-    assert grace >= DEFAULTS["ARCHIVE_TIME_LIMIT"]
+    for name in ("worker", "worker-large"):
+        grace = seconds(compose()[name]["stop_grace_period"])
+        assert grace >= DEFAULTS["ARCHIVE_TIME_LIMIT"], name
+
+
+def test_every_queue_archives_are_sent_to_has_its_own_worker() -> None:
+    consumed = {
+        service["command"][service["command"].index("--queues") + 1]
+        for service in compose().values()
+        if "worker" in service.get("command", []) and "--queues" in service["command"]
+    }
+    assert consumed == {"celery", DEFAULTS["ARCHIVE_LARGE_QUEUE"]}
 
 
 def test_every_host_uses_the_object_store_and_no_shared_volume() -> None:

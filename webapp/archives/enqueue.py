@@ -7,18 +7,28 @@ import uuid
 
 import kombu.exceptions
 import redis.exceptions
+import sqlalchemy as sa
 
-from webapp.archives import transitions
+from webapp.archives import queues, transitions
+from webapp.archives.models import ArchiveJob
 from webapp.archives.tasks import generate_user_archive
+from webapp.extensions import db
 
 log = logging.getLogger(__name__)
 BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError, OSError)
 
 
+def queue_for(job_id: uuid.UUID) -> str:
+    """Name the job's queue from its row, so the request, a retry and the sweeper agree."""
+    with db.engine.connect() as conn:
+        estimated = conn.scalar(sa.select(ArchiveJob.estimated_size).where(ArchiveJob.id == job_id))
+    return queues.queue_for(estimated)
+
+
 def publish(job_id: uuid.UUID, user_id: int) -> bool:
-    """Publish generate_user_archive(user_id); False (and a warning) if the broker is down."""
+    """Publish generate_user_archive(user_id) to the job's queue; False if the broker is down."""
     try:
-        generate_user_archive.delay(user_id)
+        generate_user_archive.apply_async((user_id,), queue=queue_for(job_id))
     except BROKER_ERRORS as exc:
         log.warning("broker unreachable, job %s stays queued for the sweeper: %s", job_id, exc)
         return False

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
+from webapp.archives import queues
 from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.extensions import db
 from webapp.types import utcnow
@@ -51,15 +51,13 @@ def oldest_queued_seconds(now: datetime | None = None) -> float:
     return max(0.0, ((now or utcnow()) - oldest).total_seconds())
 
 
-def default_queue() -> str:
-    """The Celery queue archive messages go to."""
-    return str(current_app.config["CELERY"].get("task_default_queue") or "celery")
-
-
 def queue_depths() -> dict[str, int]:
-    """Queued jobs per Celery queue."""
-    queued = db.session.scalar(sa.select(sa.func.count()).where(ArchiveJob.status == "queued"))
-    return {default_queue(): int(queued or 0)}
+    """Queued jobs per Celery queue: the default one, and archives_large for the largest."""
+    large = sa.func.coalesce(sa.func.sum(sa.case((queues.is_large(), 1), else_=0)), 0)
+    total, big = db.session.execute(
+        sa.select(sa.func.count(), large).where(ArchiveJob.status == "queued")
+    ).one()
+    return {queues.default_queue(): int(total) - int(big), queues.large_queue(): int(big)}
 
 
 def outcomes_since(since: datetime) -> Outcomes:
