@@ -24,7 +24,6 @@ END_OVERHEAD = 1024
 class Plan(Protocol):
     """What the writer's plan offers the parts layer: members in order and their manifest."""
 
-    arrived: list[bytes]  # the manifest line of each member whose bytes have all passed
     size_hints: dict[str, int]
     generated_at: datetime
 
@@ -76,8 +75,8 @@ class _Pending:
 
     member: Member
     cost: int
-    entry: bytes | None = None  # its manifest line, known already when it was spooled
     packed: Packed | None = None  # its packed bytes, when it was spooled to learn its size
+    filed: Callable[[Packed], None] | None = None  # files its manifest line, once placed
 
     @property
     def name(self) -> str:
@@ -231,28 +230,17 @@ class PartWriter:
             spool.close()
             raise
         packed.spool = spool
-        entry = self.plan.arrived.pop() if self.plan.arrived else None
-        return _Pending(member, packed.packed, entry, packed)
+        return _Pending(member, packed.packed, packed)
 
     def _placed(self, pending: _Pending, budget: _Budget, entries: IO[bytes]) -> _Pending:
-        """Count a member in this part and file its manifest line once its bytes have passed."""
+        """Count a member in this part; its manifest line is filed once its bytes are packed."""
         budget.place(pending)
-        if pending.packed is not None:
-            self._filed(pending.entry, budget, entries)
-            return pending
-        chunks = pending.member.chunks
+        pending.filed = lambda packed: self._filed(packed, budget, entries)
+        return pending
 
-        def passing() -> Iterator[bytes]:
-            """Pass the bytes on, then record the member's line in this part's manifest."""
-            yield from chunks
-            self._filed(pending.entry, budget, entries)
-
-        member = pending.member
-        return _Pending(Member(member.name, member.modified, passing(), member.stored), 0)
-
-    def _filed(self, entry: bytes | None, budget: _Budget, entries: IO[bytes]) -> None:
+    def _filed(self, packed: Packed, budget: _Budget, entries: IO[bytes]) -> None:
         """Write a member's line into this part's manifest."""
-        line = entry or self.plan.arrived.pop()
+        line = manifest.entry(packed.member.name, packed.size, packed.sha256())
         budget.manifest_bytes += len(line) + 8
         entries.write(line + b"\n")
 
@@ -293,11 +281,14 @@ class PartWriter:
             self._packer.submit(zip_out.copy, spool)
             self._packer.submit(spool.close)
             self._packer.submit(zip_out.end)
-            return
-        packed = Packed(pending.member)
-        self._packer.submit(zip_out.begin, packed)
-        pack(self._packer, pending.member, zip_out.write, packed)
-        self._packer.submit(zip_out.end)
+        else:
+            packed = Packed(pending.member)
+            self._packer.submit(zip_out.begin, packed)
+            pack(self._packer, pending.member, zip_out.write, packed)
+            self._packer.submit(zip_out.end)
+            self._packer.drain()  # its SHA-256 is complete: the manifest line can be written
+        if pending.filed is not None:
+            pending.filed(packed)
 
     def _write_index(self) -> None:
         """Write the small index part: README, index.html and the manifest of every part."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +78,6 @@ class _Plan:
     preview_bytes: int
     about: dict[str, Any]
     spool_dir: Path
-    arrived: list[bytes] = field(default_factory=list)  # manifest lines of finished members
     size_hints: dict[str, int] = field(default_factory=dict)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     counts: dict[str, int] = field(default_factory=dict)
@@ -194,19 +192,8 @@ class _Plan:
         stored: tuple[int, int] | None = None,
         expect: str | None = None,
     ) -> Member:
-        """Describe a member to write; its bytes are hashed as they pass."""
-        return Member(name, self.generated_at, self._tracked(name, chunks, expect), stored)
-
-    def _tracked(self, name: str, chunks: Iterable[bytes], expect: str | None) -> Iterator[bytes]:
-        """Pass bytes through while hashing them for the manifest."""
-        digest, size = hashlib.sha256(), 0
-        for chunk in chunks:
-            digest.update(chunk)
-            size += len(chunk)
-            yield chunk
-        if expect is not None and digest.hexdigest() != expect:
-            raise ArchiveError("file_changed", f"A stored file changed while exporting: {name}")
-        self.arrived.append(manifest.entry(name, size, digest.hexdigest()))
+        """Describe a member to write; the packer hashes it for the manifest."""
+        return Member(name, self.generated_at, chunks, stored, expect)
 
 
 def _read_file(ref: FileRef) -> Iterator[bytes]:

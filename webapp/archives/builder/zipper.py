@@ -40,23 +40,33 @@ _FULL32 = 0xFFFFFFFF
 
 @dataclass(frozen=True)
 class Member:
-    """One member to write: its name, time and bytes; `stored` = (size, CRC-32) if not deflated."""
+    """A member to write: name, time, bytes; `stored` = (size, CRC-32) if not deflated."""
 
     name: str
     modified: datetime
     chunks: Any  # Iterable[bytes]
     stored: tuple[int, int] | None = None
+    expect: str | None = None  # the SHA-256 its bytes must have (a stored file's)
 
 
 @dataclass
 class Packed:
-    """A member's figures once packed: CRC-32, raw and packed sizes (and its spool, if any)."""
+    """A member's figures once packed: CRC-32, SHA-256, raw and packed sizes, and any spool."""
 
     member: Member
     crc32: int = 0
     size: int = 0
     packed: int = 0
     spool: IO[bytes] | None = None
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def sha256(self) -> str:
+        """The member's SHA-256, once all its bytes are packed; a stored file's must match."""
+        sha256: str = self.digest.hexdigest()
+        if self.member.expect is not None and sha256 != self.member.expect:
+            changed = f"A stored file changed while exporting: {self.member.name}"
+            raise ArchiveError("file_changed", changed)
+        return sha256
 
     @property
     def method(self) -> int:
@@ -105,6 +115,7 @@ class _Stream:
     def feed(self, chunk: bytes) -> None:
         """Pack one chunk."""
         self.packed.crc32 = isal_zlib.crc32(chunk, self.packed.crc32)
+        self.packed.digest.update(chunk)
         self.packed.size += len(chunk)
         self._out(self._deflate.compress(chunk) if self._deflate is not None else chunk)
 
