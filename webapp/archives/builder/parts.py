@@ -18,6 +18,8 @@ from webapp.archives.builder.zipper import Member, Packed, Packer, ZipOut, pack
 # Bytes a member costs beyond its data (local header, ZIP64 extras, data descriptor, central
 # directory entry), plus its name twice; and the end records of a ZIP64 file. Generous bounds.
 MEMBER_OVERHEAD = 256
+# A packed member up to this size is spooled in memory, beyond it in a temp file.
+SPOOL_IN_MEMORY = 1024 * 1024
 END_OVERHEAD = 1024
 
 
@@ -221,7 +223,7 @@ class PartWriter:
         """Learn a member's packed size by packing it into a temp file first."""
         if self.part_size is None:
             return _Pending(member, 0)
-        spool = tempfile.TemporaryFile(dir=self.target.parent)
+        spool = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, dir=str(self.target.parent))
         try:
             packed = pack(self._packer, member, spool.write)
             self._packer.drain()
@@ -278,7 +280,7 @@ class PartWriter:
             spool = packed.spool
             assert spool is not None
             self._packer.submit(zip_out.begin, packed)
-            self._packer.submit(zip_out.copy, spool)
+            self._packer.submit(zip_out.copy, spool, size=packed.packed)
             self._packer.submit(spool.close)
             self._packer.submit(zip_out.end)
         else:
