@@ -125,7 +125,8 @@ class _Stream:
     def feed(self, chunk: bytes) -> None:
         """Pack one chunk."""
         self.packed.crc32 = isal_zlib.crc32(chunk, self.packed.crc32)
-        self.packed.digest.update(chunk)
+        if self.packed.member.expect is None:
+            self.packed.digest.update(chunk)
         self.packed.size += len(chunk)
         self._out(self._deflate.compress(chunk) if self._deflate is not None else chunk)
 
@@ -151,6 +152,9 @@ def pack(
     gathered: list[bytes] = []
     size = 0
     for chunk in member.chunks:
+        if member.expect is not None:
+            # A stored file: this thread only reads it, so it hashes here; the packer deflates.
+            packed.digest.update(chunk)
         gathered.append(chunk)
         size += len(chunk)
         if size >= GATHER:
