@@ -67,6 +67,8 @@ def test_user_downloads_a_verifiable_archive_of_exactly_their_data(
     # Then it succeeded, and the download is the ZIP whose digest the job names
     assert job["status"] == "succeeded" and job["ready"] and job["successful"]
     assert job["progress"] == 100
+    # profile, two notes, two files (a record and its bytes each) and some activity
+    assert job["items_done"] == job["items_total"] >= 7
     download = alice.get(job["download_url"])
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment;")

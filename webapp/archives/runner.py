@@ -41,7 +41,7 @@ def build(claim: Claim, user: User, progress: Progress) -> BuildResult:
         log.info("job %s: removed what earlier attempts left", claim.job_id)
     storage.remove_stale_partials(time.time() - int(current_app.config["ARCHIVE_TIME_LIMIT"]))
     result = write(claim, user, target, progress)
-    items = sum(result.counts.values())
+    items = result.items
     keys = chain.stored_keys(key, chain.part_rows(key, result.parts))
     try:
         for part_key in keys:

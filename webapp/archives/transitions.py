@@ -198,7 +198,9 @@ def succeed(claim: Claim, result: BuildResult, storage_key: str, ttl_seconds: in
         "continues_id": uuid.UUID(continued["id"]) if continued else None,
         "continues_sha256": continued.get("sha256"),
         "lease_until": None,
-        "items_done": jobs.c.items_total,
+        # A build quicker than a heartbeat never wrote its counts: the result has them.
+        "items_done": result.items,
+        "items_total": result.items,
         "error_code": None,
         "error": None,
         # The right to notify goes with the success itself: take_notification in the same commit.

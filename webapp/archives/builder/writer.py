@@ -45,6 +45,7 @@ class BuildResult:
     sha256: str
     counts: dict[str, int]
     parts: tuple[Part, ...] = ()
+    items: int = 0  # what the progress bar counted in all, so a finished job shows its total
     about: dict[str, Any] = field(default_factory=dict)  # the manifest's own fields, echoed
 
 
@@ -64,7 +65,9 @@ def build_archive(
     progress("verifying", plan.done, plan.total)
     root = written[0]
     size = root.size if len(written) == 1 else sum(part.size for part in written)
-    return BuildResult(size, root.sha256, dict(plan.counts), tuple(written), plan.about)
+    return BuildResult(
+        size, root.sha256, dict(plan.counts), tuple(written), plan.total, plan.about
+    )
 
 
 @dataclass
