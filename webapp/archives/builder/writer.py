@@ -65,9 +65,7 @@ def build_archive(
     progress("verifying", plan.done, plan.total)
     root = written[0]
     size = root.size if len(written) == 1 else sum(part.size for part in written)
-    return BuildResult(
-        size, root.sha256, dict(plan.counts), tuple(written), plan.total, plan.about
-    )
+    return BuildResult(size, root.sha256, dict(plan.counts), tuple(written), plan.total, plan.about)
 
 
 @dataclass
