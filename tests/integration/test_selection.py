@@ -255,12 +255,3 @@ def test_the_estimate_is_within_ten_percent_of_the_real_uncompressed_size(
         slack = 8 if "activity" in selection.get("sections", ["activity"]) else 0
         assert 0 <= manifest_items(path) - guess["items"] <= slack, (selection, guess)
         assert api(client, "DELETE", f"/api/archives/{job['id']}").status_code == 204
-
-
-def test_an_incremental_request_is_refused_until_increments_exist(clean_state: Flask) -> None:
-    client = clean_state.test_client()
-    sign_up(client, "incremental@example.com")
-    response = api(client, "POST", "/api/archives", json={"incremental": True})
-    assert response.status_code == 400 and response.json["error"] == "not_supported"
-    assert "not available yet" in response.json["message"]
-    assert api(client, "GET", "/api/archives").json["archives"] == []

@@ -22,9 +22,6 @@ from webapp.ops import metrics
 from webapp.validation import json_object
 
 api_bp = Blueprint("archives_api", __name__, url_prefix="/api/archives")
-INCREMENTAL_NOT_YET = (
-    'Incremental archives are not available yet; ask without "incremental" for a full one.'
-)
 
 
 @api_bp.post("")
@@ -36,8 +33,6 @@ def create() -> Response | tuple[Response, int] | tuple[Response, int, dict[str,
         selection = Selection.parse(json_object())  # no body: everything, as before
     except ValueError as exc:
         return api_error(400, "invalid_selection", str(exc))
-    if selection.incremental:
-        return api_error(400, "not_supported", INCREMENTAL_NOT_YET)
     try:
         job, created = actions.request_archive(current_user.id, selection=selection)
     except actions.RequestRefused as wait:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -49,12 +50,26 @@ def in_range(model: Any, user_id: int, span: Selection) -> sa.ColumnElement[bool
     return condition
 
 
-def _counter(model: Any, span: Selection) -> Any:
+@dataclass(frozen=True)
+class Span:
+    """Which rows a section holds: the selection's range, and in an increment only newer ones."""
+
+    selection: Selection
+    newer: str | None = None  # SQL from watermark.newer: written after the previous archive
+
+
+def _matching(model: Any, user_id: int, span: Span) -> sa.ColumnElement[bool]:
+    """Match a user's rows of a table in the span."""
+    condition = in_range(model, user_id, span.selection)
+    return condition & sa.text(span.newer) if span.newer else condition
+
+
+def _counter(model: Any, span: Span) -> Any:
     """Count a user's rows of a table in range, for progress totals and the manifest."""
 
     def count(conn: Connection, user_id: int) -> int:
         """Count the user's rows in range."""
-        query = sa.select(sa.func.count()).select_from(model).where(in_range(model, user_id, span))
+        query = sa.select(sa.func.count()).select_from(model).where(_matching(model, user_id, span))
         return int(conn.scalar(query) or 0)
 
     return count
@@ -84,14 +99,14 @@ def _profile(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
     return _stream(conn, sa.select(*columns).where(User.id == user_id))
 
 
-def _notes(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[str, Any]]:
+def _notes(conn: Connection, user_id: int, span: Span) -> Iterator[dict[str, Any]]:
     """Yield the user's notes in range, oldest first."""
     columns = (Note.id, Note.title, Note.body, Note.created_at, Note.updated_at)
-    query = sa.select(*columns).where(in_range(Note, user_id, span)).order_by(Note.id)
+    query = sa.select(*columns).where(_matching(Note, user_id, span)).order_by(Note.id)
     return _stream(conn, query)
 
 
-def _attachments(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[str, Any]]:
+def _attachments(conn: Connection, user_id: int, span: Span) -> Iterator[dict[str, Any]]:
     """Yield the user's file rows in range, oldest first."""
     columns = (
         Attachment.id,
@@ -103,11 +118,11 @@ def _attachments(conn: Connection, user_id: int, span: Selection) -> Iterator[di
         Attachment.crc32,
         Attachment.created_at,
     )
-    query = sa.select(*columns).where(in_range(Attachment, user_id, span)).order_by(Attachment.id)
+    query = sa.select(*columns).where(_matching(Attachment, user_id, span)).order_by(Attachment.id)
     return _stream(conn, query)
 
 
-def _file_records(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[str, Any]]:
+def _file_records(conn: Connection, user_id: int, span: Span) -> Iterator[dict[str, Any]]:
     """Describe each file as files.json lists it, with its path in the archive."""
     for row in _attachments(conn, user_id, span):
         yield {
@@ -121,7 +136,7 @@ def _file_records(conn: Connection, user_id: int, span: Selection) -> Iterator[d
         }
 
 
-def _file_refs(conn: Connection, user_id: int, span: Selection) -> Iterator[FileRef]:
+def _file_refs(conn: Connection, user_id: int, span: Span) -> Iterator[FileRef]:
     """Point the builder at each stored file and say whether to deflate it."""
     for row in _attachments(conn, user_id, span):
         yield FileRef(
@@ -134,7 +149,7 @@ def _file_refs(conn: Connection, user_id: int, span: Selection) -> Iterator[File
         )
 
 
-def _activity(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[str, Any]]:
+def _activity(conn: Connection, user_id: int, span: Span) -> Iterator[dict[str, Any]]:
     """Yield the account's activity events in range, oldest first."""
     columns = (
         ActivityEvent.id,
@@ -144,10 +159,8 @@ def _activity(conn: Connection, user_id: int, span: Selection) -> Iterator[dict[
         ActivityEvent.user_agent,
         ActivityEvent.detail,
     )
-    query = (
-        sa.select(*columns).where(in_range(ActivityEvent, user_id, span)).order_by(ActivityEvent.id)
-    )
-    return _stream(conn, query)
+    query = sa.select(*columns).where(_matching(ActivityEvent, user_id, span))
+    return _stream(conn, query.order_by(ActivityEvent.id))
 
 
 def _profile_count(conn: Connection, user_id: int) -> int:
@@ -155,7 +168,7 @@ def _profile_count(conn: Connection, user_id: int) -> int:
     return 1
 
 
-def _sections(span: Selection) -> tuple[Section, ...]:
+def _sections(span: Span) -> tuple[Section, ...]:
     """Every section, each narrowed to the records created in the selection's range."""
     return (
         _profile_section(),
@@ -183,7 +196,7 @@ def _profile_section() -> Section:
     )
 
 
-def _notes_section(span: Selection) -> Section:
+def _notes_section(span: Span) -> Section:
     """The user's notes in range."""
     return Section(
         "notes",
@@ -198,12 +211,16 @@ def _notes_section(span: Selection) -> Section:
         _counter(Note, span),
         partial(_notes, span=span),
         bulk=copy_bulk(
-            "notes", ("id", "title", "body", "created_at", "updated_at"), span.since, span.until
+            "notes",
+            ("id", "title", "body", "created_at", "updated_at"),
+            span.selection.since,
+            span.selection.until,
+            span.newer,
         ),
     )
 
 
-def _files_section(span: Selection) -> Section:
+def _files_section(span: Span) -> Section:
     """The user's files in range: their rows, then their bytes."""
     return Section(
         "files",
@@ -223,7 +240,7 @@ def _files_section(span: Selection) -> Section:
     )
 
 
-def _activity_section(span: Selection) -> Section:
+def _activity_section(span: Span) -> Section:
     """The account's activity events in range."""
     columns = ("id", "kind", "created_at", "ip", "user_agent", "detail")
     return Section(
@@ -239,13 +256,15 @@ def _activity_section(span: Selection) -> Section:
         ),
         _counter(ActivityEvent, span),
         partial(_activity, span=span),
-        bulk=copy_bulk("activity_events", columns, span.since, span.until),
+        bulk=copy_bulk(
+            "activity_events", columns, span.selection.since, span.selection.until, span.newer
+        ),
     )
 
 
-SECTIONS = _sections(Selection.everything())
+SECTIONS = _sections(Span(Selection.everything()))
 
 
-def sections_for(selection: Selection) -> tuple[Section, ...]:
-    """The sections a selection asks for, in archive order, narrowed to its range."""
-    return tuple(s for s in _sections(selection) if s.name in selection.sections)
+def sections_for(selection: Selection, newer: str | None = None) -> tuple[Section, ...]:
+    """The chosen sections in archive order, in range; `newer` narrows them to what changed."""
+    return tuple(s for s in _sections(Span(selection, newer)) if s.name in selection.sections)

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection
 from webapp.archives import chain, notify, storage, transitions
 from webapp.archives.builder import ArchiveError, BuildResult, Owner, build_archive
 from webapp.archives.builder.writer import Progress
-from webapp.archives.contents import sections_for
 from webapp.archives.models import ArchiveJob
 from webapp.archives.rows import LeaseLost
 from webapp.archives.selection import Selection
@@ -78,16 +77,16 @@ def write(claim: Claim, user: User, target: Path, progress: Progress) -> BuildRe
             if conn.dialect.name != "postgresql":
                 # pysqlite opens no transaction for reads; without one there is no snapshot.
                 conn.exec_driver_sql("BEGIN")
-            selection = _selection(conn, claim)
+            plan = chain.plan(conn, claim.job_id, user.id, _selection(conn, claim))
             return build_archive(
                 conn,
                 Owner(user.id, user.email),
-                sections_for(selection),
+                plan.sections,
                 target,
                 progress,
                 preview_bytes=int(current_app.config["ARCHIVE_PREVIEW_BYTES"]),
                 part_size=int(current_app.config["ARCHIVE_PART_SIZE"] or 0) or None,
-                about={**chain.about(conn, claim.job_id), "selection": selection.to_json()},
+                about=plan.about,
             )
     except BaseException:
         # It may be mid-COPY, or interrupted by a signal: discard it rather than roll back,

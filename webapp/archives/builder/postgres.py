@@ -38,12 +38,14 @@ def copy_bulk(
     columns: tuple[str, ...],
     since: datetime | None = None,
     until: datetime | None = None,
+    newer: str | None = None,
 ) -> Bulk:
-    """Describe a user's rows of `table` created in [since, until) as COPY text, in this order."""
+    """Describe a user's rows of `table` in [since, until) and `newer` (SQL) as COPY text."""
+    narrower = created_between(since, until) + (f" AND {newer}" if newer else "")
 
     def rows(conn: Connection, user_id: int) -> Iterator[bytes]:
         """COPY one user's rows in range, oldest first."""
-        where = f"WHERE user_id = {int(user_id)}{created_between(since, until)} ORDER BY id"
+        where = f"WHERE user_id = {int(user_id)}{narrower} ORDER BY id"
         return _copy(conn, f"COPY (SELECT {', '.join(columns)} FROM {table} {where}) TO STDOUT")
 
     return Bulk(available=lambda conn: conn.dialect.name == "postgresql", rows=rows)

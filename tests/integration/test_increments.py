@@ -1,0 +1,196 @@
+"""A chain of increments on a changing account rebuilds exactly a full archive of its last moment.
+
+The account changes through the HTTP API as a user would change it (notes added, edited and
+deleted; files added and deleted); archives are built by the same runner the worker uses,
+on PostgreSQL and on SQLite.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.support.chains import (
+    EVERYTHING,
+    INCREMENTAL,
+    Account,
+    State,
+    manifest,
+    rebuilt,
+    sha256,
+)
+from tests.support.http import api, sign_up
+from tests.support.jobs import wait_for_job
+from tests.support.migrations import migrate
+from tests.support.settings import LIMITS_PREFIX, SECRET
+from webapp import create_app
+from webapp.archives.selection import Selection
+from webapp.archives.verify import verify_archive
+from webapp.auth.models import User
+from webapp.extensions import db
+
+# Events the chain cannot hold: written after the last increment's snapshot, by archiving.
+LATER_EVENTS = {"archive_succeeded", "archive_requested", "archive_started"}
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def account_app(
+    request: pytest.FixtureRequest, clean_state: Flask, tmp_path: Path
+) -> Iterator[Flask]:
+    """The PostgreSQL app, or the same app on a fresh SQLite database migrated by Alembic."""
+    if request.param == "postgresql":
+        yield clean_state
+        return
+    url = f"sqlite:///{tmp_path}/keepsake.sqlite"
+    migrate(url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "ARCHIVE_DIR": str(tmp_path / "archives"),
+            "ARCHIVE_COOLDOWN": 0,
+            "RATELIMIT_KEY_PREFIX": LIMITS_PREFIX,
+            "CELERY": dict(clean_state.config["CELERY"]),
+        }
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    clean_state.extensions["celery"].set_current()
+
+
+@pytest.fixture
+def account(account_app: Flask) -> Account:
+    client = account_app.test_client()
+    sign_up(client, "changing@example.com")
+    with account_app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == "changing@example.com"))
+    found = Account(account_app, client, int(user_id or 0))
+    for _ in range(6):
+        found.add_note()
+    for _ in range(3):
+        found.add_file()
+    return found
+
+
+def assert_same_account(chain: State, full: State) -> None:
+    assert chain.profile == full.profile
+    assert chain.notes == full.notes
+    assert chain.files == full.files
+    assert chain.blobs == full.blobs
+    assert {i: full.activity[i] for i in chain.activity} == chain.activity
+    assert {full.activity[i]["kind"] for i in set(full.activity) - set(chain.activity)} <= (
+        LATER_EVENTS
+    )
+
+
+def test_a_full_archive_and_three_increments_rebuild_the_account_exactly(
+    account: Account,
+) -> None:
+    chain = [account.archive(EVERYTHING)]
+    for _ in range(3):
+        account.change()
+        chain.append(account.archive(INCREMENTAL))
+    full = account.archive(EVERYTHING)
+
+    assert_same_account(rebuilt(*chain), full=rebuilt(full))
+    # Each increment names the archive before it, so the chain can be checked link by link.
+    for before, after in zip(chain, chain[1:], strict=False):
+        head, previous = manifest(after), manifest(before)
+        assert head["continues"] == {"id": previous["id"], "sha256": sha256(before)}
+        assert head["selection"]["incremental"] is True and head["watermark"]
+        assert verify_archive(after).ok
+    # An increment holds only what changed, and what went: 3 new notes and 2 edited at most,
+    # one note and one file deleted.
+    last = manifest(chain[-1])
+    assert last["sections"]["notes"]["count"] <= 5 < len(account.notes)
+    assert last["sections"]["deleted"]["count"] == 2
+    assert "deleted" not in manifest(full)["sections"]
+
+
+def test_a_note_edited_during_a_build_lands_in_exactly_one_archive_of_the_chain(
+    account: Account,
+) -> None:
+    chain = [account.archive(EVERYTHING)]
+    account.change()
+    target = account.notes.pop(0)  # later changes leave it alone
+    chain.append(
+        account.archive(INCREMENTAL, during=lambda: account.edit_note(target, "edited mid-build"))
+    )
+    account.change()
+    chain.append(account.archive(INCREMENTAL))
+    account.change()
+    chain.append(account.archive(INCREMENTAL))
+
+    holding = [path for path in chain if "edited mid-build" in _titles(path)]
+    assert holding == [chain[2]]  # not in the build it raced, and not repeated later
+    assert_same_account(rebuilt(*chain), full=rebuilt(account.archive(EVERYTHING)))
+
+
+def test_an_incremental_request_without_a_previous_archive_is_a_full_one(
+    account: Account,
+) -> None:
+    first = account.archive(INCREMENTAL)
+    head = manifest(first)
+    assert "continues" not in head and head["sections"]["notes"]["count"] == len(account.notes)
+    with zipfile.ZipFile(first) as archive:
+        assert "deleted.json" not in archive.namelist()
+    # The next increment continues it, even though it was asked for as an increment.
+    account.delete_note()
+    assert manifest(account.archive(INCREMENTAL))["continues"]["sha256"] == sha256(first)
+
+
+def test_an_increment_continues_only_an_archive_of_the_same_selection(account: Account) -> None:
+    notes_only = {"sections": ["notes"]}
+    everything = account.archive(EVERYTHING)
+    account.archive(Selection.parse(notes_only))
+    account.add_file()
+    increment = account.archive(INCREMENTAL)
+    assert manifest(increment)["continues"]["sha256"] == sha256(everything)
+    assert [f["id"] for f in _records(increment, "files")] == [account.files[-1]]
+
+
+def test_an_increment_through_the_api_on_the_worker(clean_state: Flask, worker: Any) -> None:
+    client = clean_state.test_client()
+    sign_up(client, "worker-chain@example.com")
+    with clean_state.app_context():
+        user_id = db.session.scalar(sa.select(User.id))
+    account = Account(clean_state, client, int(user_id or 0))
+    for _ in range(3):
+        account.add_note()
+    first = api(client, "POST", "/api/archives")
+    assert wait_for_job(clean_state, first.json["id"]).status == "succeeded"
+    account.delete_note()
+    account.edit_note()
+    second = api(client, "POST", "/api/archives", json={"incremental": True})
+    assert second.status_code == 202, second.json
+    assert second.json["selection"]["incremental"] is True
+    done = wait_for_job(clean_state, second.json["id"])
+    assert done.status == "succeeded" and str(done.continues_id) == first.json["id"]
+    download = client.get(api(client, "GET", f"/api/archives/{done.id}").json["download_url"])
+    with zipfile.ZipFile(io.BytesIO(download.get_data())) as archive:
+        deleted = orjson.loads(archive.read("deleted.json"))
+        notes = orjson.loads(archive.read("notes.json"))
+        schema = orjson.loads(archive.read("schema/deleted.json"))
+    download.close()
+    assert [gone["section"] for gone in deleted] == ["notes"] and len(notes) == 1
+    assert schema["items"]["required"] == ["section", "id", "deleted_at"]
+
+
+def _records(path: Path, section: str) -> list[dict[str, Any]]:
+    with zipfile.ZipFile(path) as archive:
+        return list(orjson.loads(archive.read(f"{section}.json")))
+
+
+def _titles(path: Path) -> list[str]:
+    return [note["title"] for note in _records(path, "notes")]
