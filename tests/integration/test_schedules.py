@@ -76,6 +76,23 @@ def test_three_periods_make_three_archives_each_in_the_activity_trail(
     assert shown["runs"] == 3 and shown["next_run_at"] == month(starts, 3).isoformat()
 
 
+def test_an_incremental_schedule_makes_a_chain_of_its_own_selection(
+    clean_state: Flask, worker: Any, client: FlaskClient
+) -> None:
+    starts = start(clean_state, client, incremental=True, sections=["notes"])
+    made = []
+    for period in range(3):
+        assert beat(clean_state, month(starts, period) + timedelta(seconds=1)).requested == 1
+        made = finish_all(clean_state)
+    assert [job.status for job in made] == ["succeeded"] * 3
+    # The first run starts the chain; each later one continues the run before it.
+    assert [job.continues_id for job in made] == [None, made[0].id, made[1].id]
+    assert [job.continues_sha256 for job in made[1:]] == [made[0].sha256, made[1].sha256]
+    assert all(job.selection["sections"] == ["profile", "notes"] for job in made)
+    shown = api(client, "GET", "/api/archives/schedule").json["schedule"]
+    assert shown["selection"]["incremental"] is True
+
+
 def test_a_stopped_schedule_makes_no_archive(
     clean_state: Flask, worker: Any, client: FlaskClient
 ) -> None:
@@ -154,7 +171,12 @@ def test_beat_task_on_the_real_worker_requests_a_due_run(
 
 def test_bad_schedules_are_refused_with_a_message(clean_state: Flask, client: FlaskClient) -> None:
     sign_up(client, "picky@example.com")
-    for body in ({"every_months": 4}, {"every_months": "1"}, {"every_months": 1, "incremental": 2}):
+    for body in (
+        {"every_months": 4},
+        {"every_months": "1"},
+        {"every_months": 1, "incremental": 2},
+        {"every_months": 1, "sections": ["secrets"]},
+    ):
         response = api(client, "PUT", "/api/archives/schedule", json=body)
         assert response.status_code == 400 and response.json["error"] == "invalid_schedule"
     response = api(client, "PUT", "/api/archives/schedule", data="nope")

@@ -15,6 +15,7 @@ from webapp.archives import schedules
 from webapp.archives.access import recent_login_required
 from webapp.archives.api import api_bp
 from webapp.archives.schedule_model import EVERY_MONTHS, ArchiveSchedule
+from webapp.archives.selection import Selection
 from webapp.archives.serialize import iso
 from webapp.archives.views import pages_bp
 from webapp.auth.session import login_required
@@ -47,9 +48,9 @@ def schedule_json(schedule: ArchiveSchedule | None) -> dict[str, Any] | None:
     }
 
 
-def _selection(incremental: bool) -> dict[str, Any]:
-    """The selection each scheduled run asks for."""
-    return {"incremental": incremental}
+def _selection(fields: dict[str, Any]) -> dict[str, Any]:
+    """The selection each scheduled run asks for, as a request's body spells it."""
+    return Selection.parse(fields).to_json()
 
 
 @api_bp.get("/schedule")
@@ -63,17 +64,15 @@ def show_schedule() -> Response:
 @login_required
 @recent_login_required
 def save_schedule() -> Response:
-    """Start or change the caller's schedule from JSON {"every_months", "incremental"}."""
+    """Start or change the caller's schedule: JSON {"every_months"} and a selection's fields."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return api_error(400, "invalid_schedule", 'Send JSON like {"every_months": 1}.')
-    every, incremental = body.get("every_months"), body.get("incremental", False)
-    if not isinstance(every, int) or isinstance(every, bool) or not isinstance(incremental, bool):
-        return api_error(
-            400, "invalid_schedule", "every_months is 1, 2 or 3; incremental is true or false."
-        )
+    every = body.pop("every_months", None)
+    if not isinstance(every, int) or isinstance(every, bool):
+        return api_error(400, "invalid_schedule", "every_months is 1, 2 or 3.")
     try:
-        schedule = schedules.save(current_user.id, every, _selection(incremental))
+        schedule = schedules.save(current_user.id, every, _selection(body))
     except ValueError as exc:
         return api_error(400, "invalid_schedule", str(exc))
     return jsonify({"schedule": schedule_json(schedule)})
@@ -96,7 +95,8 @@ def schedule_page() -> str | Response:
     schedule = schedules.of_user(current_user.id)
     form = ScheduleForm()
     if form.validate_on_submit():
-        schedules.save(current_user.id, form.every_months.data, _selection(form.incremental.data))
+        chosen = _selection({"incremental": form.incremental.data})
+        schedules.save(current_user.id, form.every_months.data, chosen)
         flash("Your scheduled exports are saved.", "info")
         return redirect(url_for("archives_pages.schedule_page"))
     if schedule is not None and request.method == "GET":

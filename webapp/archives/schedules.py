@@ -21,6 +21,7 @@ from flask import current_app
 
 from webapp.archives import actions
 from webapp.archives.schedule_model import EVERY_MONTHS, YEAR_MONTHS, ArchiveSchedule
+from webapp.archives.selection import Selection
 from webapp.auth.activity import record
 from webapp.extensions import db
 from webapp.types import utcnow
@@ -128,7 +129,8 @@ def _run(schedule_id: int, now: datetime) -> str:
     if not _move(schedule_id, due_at, next_run(schedule, now), counted=True, now=now):
         return "taken"  # another beat made this run
     try:
-        job, created = actions.request_archive(user_id)
+        selection = Selection.parse(schedule.selection)
+        job, created = actions.request_archive(user_id, selection=selection)
     except actions.CooldownActive as cooling:
         # A success landed between the check and the request: run again once it is over.
         _move(schedule_id, None, now + timedelta(seconds=cooling.retry_after), False, now)
