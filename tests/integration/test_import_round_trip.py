@@ -13,12 +13,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from tests.support.chains import EVERYTHING, INCREMENTAL, Account
 from tests.support.http import PASSWORD, csrf_token, sign_up
 from tests.support.migrations import migrate
 from tests.support.settings import SECRET
 from webapp import create_app
 from webapp.archives.models import ArchiveJob
 from webapp.archives.storage import scratch_path
+from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.notes.models import Note
 
@@ -122,3 +124,47 @@ def test_export_import_export_keeps_notes_and_files(
     # and importing the first archive again adds nothing
     again = cli.invoke(args=["imports", "run", "arrival@example.com", str(first)])
     assert "added 0 notes, 0 files; skipped 4 notes, 2 files" in again.output
+
+
+def test_a_full_archive_and_three_increments_imported_in_order_give_the_last_state(
+    clean_state: Flask, second_instance: Flask
+) -> None:
+    # Given a chain from an account whose notes and files were added, edited and deleted
+    client = clean_state.test_client()
+    sign_up(client, "chain@example.com")
+    with clean_state.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == "chain@example.com"))
+    account = Account(clean_state, client, int(user_id or 0))
+    for _ in range(6):
+        account.add_note()
+    for _ in range(3):
+        account.add_file()
+    chain = [account.archive(EVERYTHING)]
+    for _ in range(3):
+        account.change()
+        chain.append(account.archive(INCREMENTAL))
+    last = account.archive(EVERYTHING)
+    cli = second_instance.test_cli_runner()
+    made = cli.invoke(args=["users", "create", "arrival@example.com", "--password", PASSWORD])
+    assert made.exit_code == 0, made.output
+
+    # An increment whose predecessor is not here is refused, and adds nothing
+    early = cli.invoke(args=["imports", "run", "arrival@example.com", str(chain[2])])
+    assert early.exit_code == 1 and "unsupported_version" in early.output
+    assert "has not imported" in early.output
+
+    # When the chain is imported in order, each link applies its changes
+    outputs = []
+    for path in chain:
+        imported = cli.invoke(args=["imports", "run", "arrival@example.com", str(path)])
+        assert imported.exit_code == 0, imported.output
+        outputs.append(imported.output)
+    assert all("increment: changed" in output for output in outputs[1:])
+
+    # Then a new export of the second instance holds exactly the last state, deletions included
+    second = export(second_instance, "arrival@example.com")
+    assert contents(second) == contents(last)
+    # And importing a link again changes nothing
+    again = cli.invoke(args=["imports", "run", "arrival@example.com", str(chain[1])])
+    assert again.exit_code == 0 and "added 0 notes, 0 files" in again.output
+    assert contents(export(second_instance, "arrival@example.com")) == contents(last)

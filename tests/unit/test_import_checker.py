@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from tests.support import archives
+from webapp.archives.deletions import deleted_section
 from webapp.imports.checker import check_archive
 from webapp.imports.members import Limits, unsafe_name
 from webapp.imports.refusal import ImportRefused
@@ -36,7 +38,8 @@ def test_a_valid_archive_passes_and_reports_its_origin_and_counts(tmp_path: Path
     checked = check_archive(good(tmp_path), LIMITS, lambda done, total: seen.append((done, total)))
     assert (checked.format, checked.version) == ("keepsake-archive", 1)
     assert checked.user_email == "origin@example.com"
-    assert checked.counts == {"notes": 2, "files": 2}
+    assert checked.counts == {"notes": 2, "files": 2, "deleted": 0}
+    assert checked.continues is None  # a full archive
     assert seen[-1][0] == seen[-1][1] > 0
 
 
@@ -182,10 +185,45 @@ def test_a_schema_that_is_not_a_schema_is_refused(tmp_path: Path) -> None:
     assert refused(archives.write(tmp_path / "a.zip", listed)) == "schema_invalid"
 
 
-def test_an_increment_is_refused_rather_than_imported_wrongly(tmp_path: Path) -> None:
+def increment(deleted: list[Any]) -> archives.Members:
     listed = archives.members(GOOD_NOTES)
+    listed["deleted.json"] = orjson.dumps(deleted)
+    schema = deleted_section(("notes", "files"), "true").json_schema()
+    listed["schema/deleted.json"] = orjson.dumps(schema)
+    return listed
+
+
+def test_an_increment_passes_and_names_the_archive_it_continues(tmp_path: Path) -> None:
+    listed = increment([{"section": "notes", "id": 9, "deleted_at": archives.MOMENT}])
     head = {**archives.manifest(listed, version=2), "continues": {"id": "x", "sha256": "0" * 64}}
-    assert refused(archives.write(tmp_path / "a.zip", listed, head=head)) == "unsupported_version"
+    checked = check_archive(archives.write(tmp_path / "a.zip", listed, head=head), LIMITS, noop)
+    assert checked.continues == "0" * 64 and checked.counts["deleted"] == 1
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [
+        {"section": "users", "id": 1, "deleted_at": archives.MOMENT},
+        {"section": "notes", "id": -1, "deleted_at": archives.MOMENT},
+        {"section": "notes", "deleted_at": archives.MOMENT},
+    ],
+)
+def test_an_increment_deleting_what_is_not_a_record_is_refused(
+    tmp_path: Path, gone: dict[str, Any]
+) -> None:
+    listed = increment([gone])
+    head = {**archives.manifest(listed, version=2), "continues": {"id": "x", "sha256": "0" * 64}}
+    assert refused(archives.write(tmp_path / "a.zip", listed, head=head)) == "schema_invalid"
+
+
+def test_a_continues_without_a_digest_is_refused(tmp_path: Path) -> None:
+    listed = increment([])
+    head = {**archives.manifest(listed, version=2), "continues": {"id": "x", "sha256": "?"}}
+    assert refused(archives.write(tmp_path / "a.zip", listed, head=head)) == "schema_invalid"
+
+
+def noop(done: int, total: int) -> None:
+    """Progress that nobody watches."""
 
 
 def test_a_full_version_2_archive_passes(tmp_path: Path) -> None:

@@ -23,6 +23,11 @@ MANIFEST_SCHEMA = {
     "required": ["format", "version", "files"],
     "properties": {
         "user": {"type": "object", "properties": {"email": {"type": "string"}}},
+        "continues": {
+            "type": "object",
+            "required": ["sha256"],
+            "properties": {"sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+        },
         "files": {
             "type": "array",
             "items": {
@@ -37,17 +42,19 @@ MANIFEST_SCHEMA = {
         },
     },
 }
-IMPORTED = ("notes", "files")
+# `deleted` (in increments only) lists records an earlier link of the chain added.
+IMPORTED = ("notes", "files", "deleted")
 
 
 @dataclass(frozen=True)
 class CheckedArchive:
-    """What the check learned: the archive's origin and how many records it holds."""
+    """What the check learned: the archive's origin and chain, and how many records it holds."""
 
     format: str
     version: int
     user_email: str | None
     counts: dict[str, int]
+    continues: str | None = None  # the SHA-256 of the archive an increment continues
 
 
 def check_archive(path: Path, limits: Limits, progress: Progress) -> CheckedArchive:
@@ -76,8 +83,10 @@ def _check(archive: zipfile.ZipFile, limits: Limits, progress: Progress) -> Chec
 
     members.check_hashes(archive, listed, advance)
     counts = {section: _check_section(archive, listed, section) for section in IMPORTED}
-    user = manifest.get("user") or {}
-    return CheckedArchive(manifest["format"], manifest["version"], user.get("email"), counts)
+    user, continues = manifest.get("user") or {}, manifest.get("continues") or {}
+    return CheckedArchive(
+        manifest["format"], manifest["version"], user.get("email"), counts, continues.get("sha256")
+    )
 
 
 def _check_section(archive: zipfile.ZipFile, listed: dict[str, Any], section: str) -> int:

@@ -59,6 +59,11 @@ def run_cmd(email: str, path: Path) -> None:
         f"succeeded: {job.id} added {job.added_notes} notes, {job.added_files} files; "
         f"skipped {job.skipped_notes} notes, {job.skipped_files} files (already imported)"
     )
+    if job.changed_notes or job.deleted_notes or job.deleted_files:
+        click.echo(
+            f"increment: changed {job.changed_notes} notes; "
+            f"deleted {job.deleted_notes} notes, {job.deleted_files} files"
+        )
 
 
 @imports.command("list")

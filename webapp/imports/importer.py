@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
-from webapp.imports import storage
+from webapp.imports import changes, storage
+from webapp.imports.lineage import Lineage
 from webapp.imports.records import parse_time, stream_records
 from webapp.imports.transitions import Claim, Counts
 from webapp.notes.models import Attachment, Note
@@ -39,13 +40,14 @@ class Plan:
 def store_files(
     archive: zipfile.ZipFile,
     claim: Claim,
-    source: str,
+    lineage: Lineage,
     conn: Connection,
     total: int,
     progress: Progress,
 ) -> Plan:
-    """Copy each file not yet imported from this archive into the store, under its attempt key."""
-    already = _imported_ids(conn, Attachment, claim.user_id, source)
+    """Store each file the chain has not yet brought here, under this attempt's key."""
+    source = lineage.sha256
+    already = _imported_ids(conn, Attachment, claim.user_id, lineage.family)
     plan = Plan([], [])
     for done, record in enumerate(_records(archive, "files"), start=1):
         if record["id"] in already:
@@ -64,29 +66,36 @@ def add_rows(
     conn: Connection,
     archive: zipfile.ZipFile,
     claim: Claim,
-    source: str,
+    lineage: Lineage,
     plan: Plan,
     total: int,
     progress: Progress,
 ) -> Counts:
-    """Insert notes and file rows not yet present; the caller commits them with the job."""
-    before = {
-        model: _from_source(conn, model, claim.user_id, source) for model in (Note, Attachment)
-    }
-    notes_seen = 0
+    """Apply an increment's deletions and edits, then add new rows; committed with the job."""
+    source, user_id = lineage.sha256, claim.user_id
+    before = {model: _from_source(conn, model, user_id, source) for model in (Note, Attachment)}
+    deleted = dict.fromkeys(changes.MODELS, 0)
+    if lineage.increment:
+        deleted = changes.delete(conn, user_id, lineage, _records(archive, "deleted"))
+    notes_seen = changed = 0
     for batch in _batches(_records(archive, "notes")):
-        _insert_new(conn, Note, [_note(record, claim.user_id, source) for record in batch])
+        new = changes.edit_notes(conn, user_id, lineage, batch) if lineage.increment else batch
+        changed += len(batch) - len(new)
+        _insert_new(conn, Note, [_note(record, user_id, source) for record in new])
         notes_seen += len(batch)
         progress("adding notes", notes_seen, total)
     for batch in _batches(iter(plan.files)):
         _insert_new(conn, Attachment, batch)
-    notes_added = _from_source(conn, Note, claim.user_id, source) - before[Note]
-    files_added = _from_source(conn, Attachment, claim.user_id, source) - before[Attachment]
+    notes_added = _from_source(conn, Note, user_id, source) - before[Note]
+    files_added = _from_source(conn, Attachment, user_id, source) - before[Attachment]
     return Counts(
         added_notes=notes_added,
         added_files=files_added,
-        skipped_notes=notes_seen - notes_added,
+        skipped_notes=notes_seen - notes_added - changed,
         skipped_files=plan.skipped_files + len(plan.files) - files_added,
+        changed_notes=changed,
+        deleted_notes=deleted["notes"],
+        deleted_files=deleted["files"],
     )
 
 
@@ -134,10 +143,10 @@ def _attachment(record: dict[str, Any], key: str, user_id: int, source: str) -> 
     }
 
 
-def _imported_ids(conn: Connection, model: Any, user_id: int, source: str) -> set[int]:
-    """Ids (in the archive) of records an earlier import of this archive already added."""
+def _imported_ids(conn: Connection, model: Any, user_id: int, sources: tuple[str, ...]) -> set[int]:
+    """Ids (in the archive) of records an earlier import of these archives already added."""
     query = sa.select(model.source_id).where(
-        model.user_id == user_id, model.source_sha256 == source
+        model.user_id == user_id, model.source_sha256.in_(sources)
     )
     return set(conn.scalars(query))
 

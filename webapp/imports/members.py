@@ -118,13 +118,6 @@ def read_manifest(members: dict[str, zipfile.ZipInfo], archive: zipfile.ZipFile)
             "unsupported_version",
             "This is one ZIP of an archive in parts; only an archive in one piece can be imported.",
         )
-    if "continues" in manifest:
-        # Adding an increment's records as new would duplicate edited notes and keep deleted
-        # ones: a success with the wrong data. Refused until chains are imported whole.
-        raise ImportRefused(
-            "unsupported_version",
-            "This archive is an increment of an earlier one; import a full archive instead.",
-        )
     return manifest
 
 

@@ -25,7 +25,14 @@ class ImportJob(JobRow, db.Model):  # type: ignore[name-defined,misc]
     source_format: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     source_version: so.Mapped[int | None] = so.mapped_column()
     source_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    # The full archive that starts this one's chain (itself for a full archive): records of one
+    # chain are the same records, however many increments they came through.
+    source_root: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     added_notes: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     added_files: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     skipped_notes: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     skipped_files: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    # What an increment changed in records an earlier link of its chain had added.
+    changed_notes: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    deleted_notes: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    deleted_files: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")

@@ -53,6 +53,7 @@ OWN_SCHEMAS: dict[str, dict[str, Any]] = {
             "created_at": TEXT,
         }
     ),
+    "deleted": _record({"section": {"enum": ["notes", "files"]}, "id": ID}),
 }
 TIMES = ("created_at", "updated_at")
 

@@ -8,16 +8,19 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
+from sqlalchemy.engine import Connection
 
 from webapp.archives.rows import LeaseLost
 from webapp.archives.transient import is_transient
 from webapp.extensions import db
 from webapp.imports import importer, storage, transitions
 from webapp.imports.checker import check_archive
+from webapp.imports.lineage import trace
 from webapp.imports.members import Limits
 from webapp.imports.models import ImportJob
 from webapp.imports.refusal import ImportRefused
 from webapp.imports.transitions import Claim, Counts, ImportCancelled
+from webapp.notes.actions import release_deleted_files
 
 log = logging.getLogger(__name__)
 INTERNAL_ERROR = "Something went wrong on our side. We have logged it; please try again."
@@ -73,19 +76,36 @@ def _run_from(path: Path, claim: Claim, source: str, progress: importer.Progress
     """Import from a local file of the uploaded archive."""
     limits = Limits.from_config(current_app.config)
     checked = check_archive(path, limits, lambda done, total: progress("checking", done, total))
-    transitions.note_source(claim, checked.format, checked.version, checked.user_email)
+    notes, files = checked.counts["notes"], checked.counts["files"]
     with zipfile.ZipFile(path) as archive, db.engine.connect() as conn:
-        plan = importer.store_files(archive, claim, source, conn, checked.counts["files"], progress)
+        lineage = trace(conn, claim.user_id, source, checked.continues)
+        conn.rollback()
+        transitions.note_source(
+            claim, checked.format, checked.version, checked.user_email, lineage.root
+        )
+        if lineage.increment and lineage.already_imported:
+            # Its edits, applied again, could undo a later increment's: it counts as done.
+            counts = Counts(skipped_notes=notes, skipped_files=files)
+            with conn.begin():
+                _succeed(conn, claim, counts, progress, notes)
+            return counts
+        plan = importer.store_files(archive, claim, lineage, conn, files, progress)
         conn.rollback()
         with conn.begin():
-            counts = importer.add_rows(
-                conn, archive, claim, source, plan, checked.counts["notes"], progress
-            )
-            # Renew the lease and honour a cancel just before the rows commit.
-            progress("finishing", checked.counts["notes"], checked.counts["notes"])
-            if not transitions.succeed(conn, claim, counts):
-                raise LeaseLost(str(claim.job_id))  # leaving the block rolls every row back
+            counts = importer.add_rows(conn, archive, claim, lineage, plan, notes, progress)
+            _succeed(conn, claim, counts, progress, notes)
+    if counts.deleted_files:
+        release_deleted_files(claim.user_id)  # the bytes, once no build of this user needs them
     return counts
+
+
+def _succeed(
+    conn: Connection, claim: Claim, counts: Counts, progress: importer.Progress, notes: int
+) -> None:
+    """Renew the lease and honour a cancel just before the rows commit with the success."""
+    progress("finishing", notes, notes)
+    if not transitions.succeed(conn, claim, counts):
+        raise LeaseLost(str(claim.job_id))  # leaving the block rolls every row back
 
 
 def _fail(claim: Claim, upload_key: str | None, code: str, message: str) -> str:

@@ -31,4 +31,7 @@ def import_json(job: ImportJob) -> dict[str, Any]:
         },
         "added": {"notes": job.added_notes, "files": job.added_files},
         "skipped": {"notes": job.skipped_notes, "files": job.skipped_files},
+        # Only an increment changes or deletes records that an earlier import added.
+        "changed": {"notes": job.changed_notes},
+        "deleted": {"notes": job.deleted_notes, "files": job.deleted_files},
     }

@@ -37,12 +37,15 @@ class ImportCancelled(Exception):
 
 @dataclass(frozen=True)
 class Counts:
-    """Records added and skipped (already there from an earlier import), per section."""
+    """Records added, skipped (already there), changed and deleted by an increment, per section."""
 
     added_notes: int = 0
     added_files: int = 0
     skipped_notes: int = 0
     skipped_files: int = 0
+    changed_notes: int = 0
+    deleted_notes: int = 0
+    deleted_files: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,9 +129,16 @@ class Heartbeat:
             raise ImportCancelled(str(claim.job_id))
 
 
-def note_source(claim: Claim, source_format: str, version: int, email: str | None) -> bool:
-    """running -> running: the checked archive's origin, shown on the job."""
-    values = {"source_format": source_format, "source_version": version, "source_email": email}
+def note_source(
+    claim: Claim, source_format: str, version: int, email: str | None, root: str
+) -> bool:
+    """running -> running: the checked archive's origin, shown on the job, and its chain."""
+    values = {
+        "source_format": source_format,
+        "source_version": version,
+        "source_email": email,
+        "source_root": root,
+    }
     return bool(table.change(claim.owned(), values, None))
 
 
