@@ -27,7 +27,7 @@ from tests.support.chains import (
     rebuilt,
     sha256,
 )
-from tests.support.http import api, sign_up
+from tests.support.http import api, csrf_token, sign_up
 from tests.support.jobs import wait_for_job
 from tests.support.migrations import migrate
 from tests.support.settings import LIMITS_PREFIX, SECRET
@@ -177,7 +177,10 @@ def test_an_increment_through_the_api_on_the_worker(clean_state: Flask, worker: 
     assert second.json["selection"]["incremental"] is True
     done = wait_for_job(clean_state, second.json["id"])
     assert done.status == "succeeded" and str(done.continues_id) == first.json["id"]
-    download = client.get(api(client, "GET", f"/api/archives/{done.id}").json["download_url"])
+    shown = api(client, "GET", f"/api/archives/{done.id}").json
+    first_sha = api(client, "GET", f"/api/archives/{first.json['id']}").json["sha256"]
+    assert shown["continues"] == {"id": first.json["id"], "sha256": first_sha}
+    download = client.get(shown["download_url"])
     with zipfile.ZipFile(io.BytesIO(download.get_data())) as archive:
         deleted = orjson.loads(archive.read("deleted.json"))
         notes = orjson.loads(archive.read("notes.json"))
@@ -194,3 +197,24 @@ def _records(path: Path, section: str) -> list[dict[str, Any]]:
 
 def _titles(path: Path) -> list[str]:
     return [note["title"] for note in _records(path, "notes")]
+
+
+def test_the_archives_page_asks_for_everything_since_the_last_archive(clean_state: Flask) -> None:
+    client = clean_state.test_client()
+    sign_up(client, "page-chain@example.com")
+    chosen = "/archives?sections=notes&sections=files&incremental=true"
+    page = client.get(chosen).get_data(as_text=True)
+    assert 'value="true" id="incremental" checked' in page
+    assert '<input type="hidden" form="request-form" name="incremental" value="true">' in page
+    form = {"csrf_token": csrf_token(client, chosen), "sections": ["notes", "files"]}
+    answer = client.post("/archives", data={**form, "incremental": "true"})
+    assert answer.status_code == 302
+    job = api(client, "GET", "/api/archives").json["archives"][0]
+    assert job["selection"] == {
+        "sections": ["profile", "notes", "files"],
+        "since": None,
+        "until": None,
+        "incremental": True,
+    }
+    assert job["continues"] is None  # decided by the build, in its own snapshot
+    assert "what changed since your last archive" in client.get("/archives").get_data(as_text=True)

@@ -38,6 +38,12 @@ def job_json(job: ArchiveJob) -> dict[str, Any]:
         "size": job.size,
         "sha256": job.sha256,
         "selection": Selection.parse(job.selection).to_json(),
+        # An increment names the archive it continues once built; null for a full archive.
+        "continues": (
+            {"id": str(job.continues_id), "sha256": job.continues_sha256}
+            if job.continues_id
+            else None
+        ),
         "estimated_size": job.estimated_size,
         "download_url": (
             url_for("archives_api.download", job_id=job.id) if job.is_downloadable else None

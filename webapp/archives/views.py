@@ -35,7 +35,7 @@ from webapp.types import utcnow
 START_DOWNLOAD = "start_download"
 # The selection last estimated on the page, so a request resumed after the password keeps it.
 CHOSEN = "archive_selection"
-FORM_FIELDS = ("sections", "since", "until")
+FORM_FIELDS = ("sections", "since", "until", "incremental")
 
 pages_bp = Blueprint(
     "archives_pages", __name__, url_prefix="/archives", template_folder="templates"
@@ -51,6 +51,7 @@ def form_selection(fields: MultiDict[str, str]) -> Selection:
             "sections": fields.getlist("sections"),
             "since": fields.get("since") or None,
             "until": fields.get("until") or None,
+            "incremental": fields.get("incremental") == "true",
         }
     )
 
