@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.support.chains import EVERYTHING, INCREMENTAL, Account
-from tests.support.http import PASSWORD, csrf_token, sign_up
+from tests.support.http import PASSWORD, csrf_token, login, sign_up
 from tests.support.migrations import migrate
 from tests.support.settings import SECRET
 from webapp import create_app
@@ -160,6 +160,10 @@ def test_a_full_archive_and_three_increments_imported_in_order_give_the_last_sta
         assert imported.exit_code == 0, imported.output
         outputs.append(imported.output)
     assert all("increment: changed" in output for output in outputs[1:])
+
+    page = second_instance.test_client()
+    assert login(page, "arrival@example.com").status_code == 302
+    assert "Changed " in page.get("/imports").get_data(as_text=True)
 
     # Then a new export of the second instance holds exactly the last state, deletions included
     second = export(second_instance, "arrival@example.com")
