@@ -72,7 +72,9 @@ def _serve(env: dict[str, str], port: int) -> list[subprocess.Popen[bytes]]:
     schedule = str(INSTANCE / "celerybeat-schedule")
     commands = (
         ["flask", "run", "--host", "127.0.0.1", "--port", str(port)],
-        ["celery", "-A", "make_celery", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        # One worker serves both fair queues here; production gives each queue its own hosts.
+        ["celery", "-A", "make_celery", "worker", "--loglevel", "INFO", "--concurrency", "2"]
+        + ["--queues", "celery,archives_large"],
         ["celery", "-A", "make_celery", "beat", "--loglevel", "INFO", "--schedule", schedule],
     )
     return [
