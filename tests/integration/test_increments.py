@@ -33,7 +33,7 @@ from tests.support.migrations import migrate
 from tests.support.settings import LIMITS_PREFIX, SECRET
 from webapp import create_app
 from webapp.archives.selection import Selection
-from webapp.archives.verify import verify_archive
+from webapp.archives.verify import verify_archive, verify_chain
 from webapp.auth.models import User
 from webapp.extensions import db
 
@@ -110,6 +110,13 @@ def test_a_full_archive_and_three_increments_rebuild_the_account_exactly(
         assert head["continues"] == {"id": previous["id"], "sha256": sha256(before)}
         assert head["selection"]["incremental"] is True and head["watermark"]
         assert verify_archive(after).ok
+    # `flask archives verify --chain` checks every link and that each continues the one before
+    cli = account.app.test_cli_runner()
+    whole = cli.invoke(args=["archives", "verify", "--chain", *map(str, chain)])
+    assert whole.exit_code == 0, whole.output
+    gap = cli.invoke(args=["archives", "verify", "--chain", str(chain[0]), str(chain[2])])
+    assert gap.exit_code == 1 and f"{chain[2].name}: does not continue" in gap.output
+    assert not verify_chain(chain[1:]).ok  # an increment cannot start a chain
     # An increment holds only what changed, and what went: 3 new notes and 2 edited at most,
     # one note and one file deleted.
     last = manifest(chain[-1])

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from webapp.archives import actions, runner, sweeper, transitions
 from webapp.archives.models import ArchiveJob, JobStatus
-from webapp.archives.verify import verify_set
+from webapp.archives.verify import verify_chain, verify_set
 from webapp.auth.accounts import find_user
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -123,10 +123,11 @@ def purge_cmd() -> None:
 
 
 @archives.command("verify")
+@click.option("--chain", is_flag=True, help="The files are a full archive and its increments.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def verify_cmd(paths: tuple[Path, ...]) -> None:
+def verify_cmd(paths: tuple[Path, ...], chain: bool) -> None:
     """Check an archive offline, every part of it too; exit 0 only when all match."""
-    report = verify_set(paths)
+    report = verify_chain(paths) if chain else verify_set(paths)
     for problem in report.problems:
         click.echo(f"FAIL {problem}", err=True)
     parts = f"{report.parts} parts, " if report.parts > 1 else ""

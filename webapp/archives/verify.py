@@ -88,6 +88,26 @@ def verify_set(paths: Sequence[Path]) -> Report:
     return report
 
 
+def verify_chain(paths: Sequence[Path]) -> Report:
+    """Check a full archive and its increments in order: each whole, each continuing the last."""
+    report, previous = Report(), None
+    for path in paths:
+        link = verify_set([path])  # a link in parts keeps them beside its index part
+        report.add(link, path.name)
+        report.parts += link.parts
+        if link.problems:
+            continue
+        continues = read_manifest(path).get("continues")
+        if previous is None and continues:
+            report.problems.append(f"{path.name}: an increment; a chain starts with a full one")
+        elif previous is not None and (
+            not isinstance(continues, dict) or continues.get("sha256") != _digest(previous)[1]
+        ):
+            report.problems.append(f"{path.name}: does not continue {previous.name}")
+        previous = path
+    return report
+
+
 def _verify_part(
     root: Path,
     given: dict[str, Path],
