@@ -225,3 +225,13 @@ def test_the_archives_page_asks_for_everything_since_the_last_archive(clean_stat
     }
     assert job["continues"] is None  # decided by the build, in its own snapshot
     assert "what changed since your last archive" in client.get("/archives").get_data(as_text=True)
+
+
+def test_an_admin_builds_an_increment_from_the_shell(account: Account) -> None:
+    cli = account.app.test_cli_runner()
+    full = cli.invoke(args=["archives", "build", "changing@example.com"])
+    assert full.exit_code == 0 and "continues=" not in full.output, full.output
+    first_id = full.output.split("succeeded: ")[1].split()[0]
+    account.delete_note()
+    increment = cli.invoke(args=["archives", "build", "changing@example.com", "--incremental"])
+    assert increment.exit_code == 0 and f"continues={first_id}" in increment.output

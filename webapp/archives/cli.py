@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from webapp.archives import actions, runner, sweeper, transitions
 from webapp.archives.models import ArchiveJob, JobStatus
+from webapp.archives.selection import Selection
 from webapp.archives.verify import verify_chain, verify_set
 from webapp.auth.accounts import find_user
 from webapp.auth.models import User
@@ -42,21 +43,37 @@ def _job(job_id: str) -> ArchiveJob:
     return job
 
 
+INCREMENTAL = click.option(
+    "--incremental", is_flag=True, help="Only what changed since the user's last archive."
+)
+
+
+def _selection(incremental: bool) -> Selection:
+    """Everything, or everything since the user's last archive."""
+    return Selection.parse({"incremental": incremental})
+
+
 @archives.command("request")
 @click.argument("email")
-def request_cmd(email: str) -> None:
+@INCREMENTAL
+def request_cmd(email: str, incremental: bool) -> None:
     """Request an archive on a user's behalf, as the web does."""
-    job, created = actions.request_archive(_user(email).id, ignore_cooldown=True)
+    job, created = actions.request_archive(
+        _user(email).id, ignore_cooldown=True, selection=_selection(incremental)
+    )
     click.echo(f"{'queued' if created else 'already active'}: {job.id} ({job.status.value})")
 
 
 @archives.command("build")
 @click.argument("email")
-def build_cmd(email: str) -> None:
+@INCREMENTAL
+def build_cmd(email: str, incremental: bool) -> None:
     """Build a user's archive in this process, with a progress bar."""
     user = _user(email)
     # No message: this process builds it, so no worker may race for the claim.
-    job, _ = actions.request_archive(user.id, ignore_cooldown=True, enqueue_message=False)
+    job, _ = actions.request_archive(
+        user.id, ignore_cooldown=True, enqueue_message=False, selection=_selection(incremental)
+    )
     claim = transitions.claim(user.id, 600)
     if claim is None:
         raise click.ClickException(f"job {job.id} is already running in a worker")
@@ -70,7 +87,8 @@ def build_cmd(email: str) -> None:
 
         outcome = runner.execute(claim, user, progress)
     db.session.refresh(job)
-    click.echo(f"{outcome}: {job.id} size={job.size} sha256={job.sha256}")
+    continues = f" continues={job.continues_id}" if job.continues_id else ""
+    click.echo(f"{outcome}: {job.id} size={job.size} sha256={job.sha256}{continues}")
     if outcome != "succeeded":
         sys.exit(1)
 
