@@ -235,3 +235,30 @@ def test_an_admin_builds_an_increment_from_the_shell(account: Account) -> None:
     account.delete_note()
     increment = cli.invoke(args=["archives", "build", "changing@example.com", "--incremental"])
     assert increment.exit_code == 0 and f"continues={first_id}" in increment.output
+
+
+def test_a_write_begun_before_a_build_and_committed_during_it_is_in_the_next_increment(
+    clean_state: Flask,
+) -> None:
+    # Given a transaction that changed a note before the build took its snapshot (a clock
+    # watermark would place it in the past) and commits while the build runs
+    client = clean_state.test_client()
+    sign_up(client, "slow-writer@example.com")
+    with clean_state.app_context():
+        user_id = db.session.scalar(sa.select(User.id))
+    account = Account(clean_state, client, int(user_id or 0))
+    target = account.add_note()
+    chain = [account.archive(EVERYTHING)]
+    with clean_state.app_context():
+        writer = db.engine.connect()
+    pending = writer.begin()
+    writer.execute(sa.text("UPDATE notes SET title = 'slow writer' WHERE id = :id"), {"id": target})
+    try:
+        chain.append(account.archive(INCREMENTAL, during=pending.commit))
+    finally:
+        writer.close()
+    chain.append(account.archive(INCREMENTAL))
+    assert manifest(chain[1])["watermark"].rsplit(":", 1)[1]  # the build saw it in progress
+    # Then it is in the increment after the build it straddled, and in no other
+    holding = [path for path in chain if "slow writer" in _titles(path)]
+    assert holding == [chain[2]]
