@@ -255,3 +255,28 @@ def test_the_estimate_is_within_ten_percent_of_the_real_uncompressed_size(
         slack = 8 if "activity" in selection.get("sections", ["activity"]) else 0
         assert 0 <= manifest_items(path) - guess["items"] <= slack, (selection, guess)
         assert api(client, "DELETE", f"/api/archives/{job['id']}").status_code == 204
+
+
+def test_a_wrong_choice_on_the_page_is_shown_as_typed_and_requesting_it_makes_no_job(
+    clean_state: Flask,
+) -> None:
+    # Given a user whose address holds a range that ends before it starts
+    client = clean_state.test_client()
+    sign_up(client, "wrong-range@example.com")
+    query = "sections=notes&since=2030-01-01&until=2020-01-01"
+
+    # When the page shows that choice
+    page = client.get(f"/archives?{query}").get_data(as_text=True)
+
+    # Then it says what is wrong in the page's own words, keeps what was typed, offers no estimate
+    assert "“On or after” must be earlier than “Before”" in page
+    assert 'name="since" value="2030-01-01"' in page and 'value="notes" checked' in page
+    assert 'value="files" checked' not in page and 'id="estimate"' not in page
+
+    # And pressing Request sends that same choice, which is refused again: no job is made
+    form = {"sections": ["profile", "notes"], "since": "2030-01-01", "until": "2020-01-01"}
+    answer = client.post("/archives", data={**form, "csrf_token": csrf_token(client, "/archives")})
+    assert answer.status_code == 302
+    assert "since=2030-01-01" in answer.headers["Location"]
+    assert "must be earlier" in client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert api(client, "GET", "/api/archives").json["archives"] == []

@@ -56,17 +56,31 @@ def form_selection(fields: MultiDict[str, str]) -> Selection:
     )
 
 
+def _as_typed(fields: MultiDict[str, str]) -> dict[str, Any]:
+    """The choice as the user typed it, shown again beside what is wrong with it."""
+    return {
+        "sections": ["profile", *fields.getlist("sections")],
+        "since": fields.get("since", ""),
+        "until": fields.get("until", ""),
+        "incremental": fields.get("incremental") == "true",
+    }
+
+
+def _in_page_words(problem: str) -> str:
+    """Name the date fields as the page labels them, not as the API does."""
+    return problem.replace("'since'", "“On or after”").replace("'until'", "“Before”")
+
+
 def _choice() -> dict[str, Any]:
     """The selection form's state: the choice in the query string, its estimate or its error."""
     try:
         selection = form_selection(request.args)
     except ValueError as exc:
-        chosen = Selection.everything().to_json()
         return {
             "choices": SECTION_NAMES,
-            "selection": chosen,
+            "selection": _as_typed(request.args),
             "estimate": None,
-            "problem": str(exc),
+            "problem": _in_page_words(str(exc)),
         }
     session[CHOSEN] = selection.to_json()
     rows = int(current_app.config["ARCHIVE_PREVIEW_BYTES"])
@@ -150,8 +164,10 @@ def request_archive() -> Response:
         try:
             selection = form_selection(request.form)
         except ValueError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("archives_pages.index"))
+            # Back to the choice as it was sent, so the user corrects it rather than retypes it.
+            flash(_in_page_words(str(exc)), "error")
+            chosen: dict[str, Any] = {name: request.form.getlist(name) for name in FORM_FIELDS}
+            return redirect(url_for("archives_pages.index", **chosen))
         return _request_and_say(selection)
     return redirect(url_for("archives_pages.index"))
 
