@@ -67,8 +67,9 @@ def test_owner_edits_and_deletes_a_note_on_the_pages_and_others_get_404(
     created = api(owner, "POST", "/api/notes", json={"title": "Draft", "body": "first"})
     note_id = created.json["id"]
 
-    # Someone else cannot see, edit or delete it
+    # Someone else cannot see, edit or delete it, nor even see its deletion page
     assert other.get(f"/notes/{note_id}/edit").status_code == 404
+    assert other.get(f"/notes/{note_id}/delete").status_code == 404
     token = csrf_token(other, "/notes")
     forged = {"title": "Mine now", "body": "", "csrf_token": token}
     assert other.post(f"/notes/{note_id}/edit", data=forged).status_code == 404
@@ -92,10 +93,19 @@ def test_owner_edits_and_deletes_a_note_on_the_pages_and_others_get_404(
     refused = owner.post(f"/notes/{note_id}/delete", data={})
     assert refused.status_code == 400 and tombstones(clean_state) == []
 
-    # Then the owner deletes it: gone from the list, remembered by a tombstone
-    token = csrf_token(owner, "/notes")
-    assert owner.post(f"/notes/{note_id}/delete", data={"csrf_token": token}).status_code == 302
-    assert "Final" not in owner.get("/notes").get_data(as_text=True)
+    # Then the owner deletes it: the list's Delete asks first, naming the note, and keeps it
+    assert f'href="/notes/{note_id}/delete"' in owner.get("/notes").get_data(as_text=True)
+    asked = owner.get(f"/notes/{note_id}/delete").get_data(as_text=True)
+    assert "Delete this note?" in asked and "Final" in asked and "Delete for good" in asked
+    assert tombstones(clean_state) == []
+
+    # Only the confirmation's POST deletes: gone from the list, remembered by a tombstone
+    token = csrf_token(owner, f"/notes/{note_id}/delete")
+    deleted = owner.post(f"/notes/{note_id}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 302 and deleted.headers["Location"] == "/notes"
+    listing = owner.get("/notes").get_data(as_text=True)
+    assert "Deleted the note <bdi>Final</bdi>." in listing
+    assert "Final</h3>" not in listing
     assert owner.get(f"/notes/{note_id}/edit").status_code == 404
     assert tombstones(clean_state) == [("notes", note_id, None)]
 
@@ -187,11 +197,18 @@ def test_deleting_a_file_removes_its_row_and_bytes_and_leaves_a_tombstone(
     keys = [upload_key(clean_state, page_file), upload_key(clean_state, api_file)]
 
     assert api(other, "DELETE", f"/api/files/{api_file}").status_code == 404
+    assert other.get(f"/files/{page_file}/delete").status_code == 404
     token = csrf_token(other, "/files")
     assert other.post(f"/files/{page_file}/delete", data={"csrf_token": token}).status_code == 404
 
-    token = csrf_token(owner, "/files")
-    assert owner.post(f"/files/{page_file}/delete", data={"csrf_token": token}).status_code == 302
+    # The page's Delete asks first, naming the file, and keeps it until confirmed
+    asked = owner.get(f"/files/{page_file}/delete").get_data(as_text=True)
+    assert "Delete this file?" in asked and "one.txt" in asked and "Delete for good" in asked
+    assert is_stored(clean_state, keys[0]) and tombstones(clean_state) == []
+    token = csrf_token(owner, f"/files/{page_file}/delete")
+    deleted = owner.post(f"/files/{page_file}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 302 and deleted.headers["Location"] == "/files"
+    assert "Deleted the file <bdi>one.txt</bdi>." in owner.get("/files").get_data(as_text=True)
     assert api(owner, "DELETE", f"/api/files/{api_file}").status_code == 204
     assert owner.get(f"/files/{api_file}").status_code == 404
     assert "one.txt" not in owner.get("/files").get_data(as_text=True)

@@ -16,9 +16,11 @@ from flask import (
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from webapp.archives.builder.names import safe_file_name
 from webapp.auth.session import login_required
 from webapp.extensions import db
 from webapp.formatting import filesize
@@ -57,7 +59,7 @@ def index() -> str | Response:
             flash("Note saved.", "success")
             return redirect(url_for("notes.index"))
     page = _newest_first(Note)
-    return render_template("notes/index.html", form=form, page=page, action_form=FlaskForm())
+    return render_template("notes/index.html", form=form, page=page)
 
 
 @bp.route("/notes/<int:note_id>/edit", methods=["GET", "POST"])
@@ -73,14 +75,17 @@ def edit_note(note_id: int) -> str | Response:
     return render_template("notes/edit.html", form=form, note=note)
 
 
-@bp.post("/notes/<int:note_id>/delete")
+@bp.route("/notes/<int:note_id>/delete", methods=["GET", "POST"])
 @login_required
-def delete_note(note_id: int) -> Response:
-    """Delete one of the user's notes."""
+def delete_note(note_id: int) -> str | Response:
+    """Ask before deleting one of the user's notes, since a deleted note cannot come back."""
     note = actions.owned_note(current_user.id, note_id) or abort(404)
-    if FlaskForm().validate_on_submit():
-        actions.delete_note(note)
-        flash("Note deleted.", "success")
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return render_template("notes/delete_note.html", form=form, note=note)
+    title = note.title
+    actions.delete_note(note)
+    flash(Markup("Deleted the note <bdi>{}</bdi>.").format(title), "success")
     return redirect(url_for("notes.index"))
 
 
@@ -102,10 +107,7 @@ def files() -> str | Response:
 
 def _files_page(form: UploadForm) -> str:
     """Render the files list with the upload form (and its errors, if any)."""
-    # No formdata: this also renders the 413 answer, whose body must not be read.
-    action_form = FlaskForm(formdata=None)
-    page = _newest_first(Attachment)
-    return render_template("notes/files.html", form=form, page=page, action_form=action_form)
+    return render_template("notes/files.html", form=form, page=_newest_first(Attachment))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -141,14 +143,17 @@ def _keep_upload(form: UploadForm) -> None:
         db.session.commit()
 
 
-@bp.post("/files/<int:attachment_id>/delete")
+@bp.route("/files/<int:attachment_id>/delete", methods=["GET", "POST"])
 @login_required
-def delete_file(attachment_id: int) -> Response:
-    """Delete one of the user's files."""
+def delete_file(attachment_id: int) -> str | Response:
+    """Ask before deleting one of the user's files, since a deleted file cannot come back."""
     attachment = actions.owned_file(current_user.id, attachment_id) or abort(404)
-    if FlaskForm().validate_on_submit():
-        actions.delete_file(attachment)
-        flash("File deleted.", "success")
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return render_template("notes/delete_file.html", form=form, file=attachment)
+    name = safe_file_name(attachment.original_name)
+    actions.delete_file(attachment)
+    flash(Markup("Deleted the file <bdi>{}</bdi>.").format(name), "success")
     return redirect(url_for("notes.files"))
 
 
