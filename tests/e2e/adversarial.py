@@ -58,6 +58,8 @@ class Account:
     user_id: int
     email: str
     password: str
+    note_id: int  # the note with the longest word for a title, for the pages of one note
+    file_id: int  # the file with the longest name, for the pages of one file
 
 
 def fill_account(app: Flask, *, admin: bool = True, jobs: bool = True) -> Account:
@@ -65,13 +67,15 @@ def fill_account(app: Flask, *, admin: bool = True, jobs: bool = True) -> Accoun
     with app.app_context():
         user = create_user(EMAIL, PASSWORD, is_admin=admin)
         db.session.flush()
-        for title, body in NOTES:
-            db.session.add(Note(user_id=user.id, title=title, body=body))
+        notes = [Note(user_id=user.id, title=title, body=body) for title, body in NOTES]
+        for note in notes:
+            db.session.add(note)
             db.session.flush()  # one at a time, so ids (the pages' order) follow the list
+        files = []
         for name in FILE_NAMES:
             content = (name * 40).encode()
             stored = storage.write_upload(io.BytesIO(content))
-            db.session.add(
+            files.append(
                 Attachment(
                     user_id=user.id,
                     original_name=name[:255],
@@ -82,6 +86,8 @@ def fill_account(app: Flask, *, admin: bool = True, jobs: bool = True) -> Accoun
                     crc32=stored.crc32,
                 )
             )
+        db.session.add_all(files)
+        db.session.flush()
         for kind in ("login", "login_failed", "archive_requested", "some_future_kind"):
             db.session.add(
                 ActivityEvent(
@@ -95,7 +101,7 @@ def fill_account(app: Flask, *, admin: bool = True, jobs: bool = True) -> Accoun
         if jobs:
             _add_jobs(user.id)
         db.session.commit()
-        return Account(user.id, EMAIL, PASSWORD)
+        return Account(user.id, EMAIL, PASSWORD, notes[-1].id, files[0].id)
 
 
 def _add_jobs(user_id: int) -> None:

@@ -16,7 +16,7 @@ class Page:
     """A page to visit: its name (for pictures and messages), its path and who sees it."""
 
     name: str
-    path: str
+    path: str  # {note_id}, {file_id}: the adversarial account's longest-named note and file
     who: str = "user"  # "visitor" (logged out), "user" or "admin"
     screenshot: bool = False
 
@@ -26,7 +26,10 @@ PAGES: list[Page] = [
     Page("register", "/auth/register", who="visitor"),
     Page("notes", "/notes", screenshot=True),
     Page("notes-page-2", "/notes?page=2"),
+    Page("note-edit", "/notes/{note_id}/edit"),
+    Page("note-delete", "/notes/{note_id}/delete", screenshot=True),
     Page("files", "/files", screenshot=True),
+    Page("file-delete", "/files/{file_id}/delete", screenshot=True),
     Page("archives", "/archives", screenshot=True),
     Page("archive-schedule", "/archives/schedule"),
     Page("archives-chosen", "/archives?sections=notes&since=2025-01-01&until=2026-01-01"),

@@ -32,10 +32,11 @@ def test_every_page_holds_without_sideways_scroll_or_axe_violations(
         log_in(user.new_page(), live_server, account.email, account.password)
         for entry in PAGES:
             page = (visitor if entry.who == "visitor" else user).new_page()
-            page.goto(live_server + entry.path)
+            path = entry.path.format(note_id=account.note_id, file_id=account.file_id)
+            page.goto(live_server + path)
             page.wait_for_load_state("networkidle")
             if found := layout_problems(page):
-                problems[entry.path] = found
+                problems[path] = found
             if entry.screenshot:
                 page.screenshot(path=str(pictures / f"{entry.name}-{viewport}.png"))
             page.close()

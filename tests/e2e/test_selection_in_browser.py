@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import layout_problems, log_in, make_account
+from tests.e2e.conftest import layout_problems, log_in, make_account, tab_to
 from webapp.archives.verify import verify_archive
 
 PASSWORD = "a browser test password"
@@ -36,8 +36,19 @@ def test_user_edits_and_deletes_a_note_in_the_browser(
     assert layout_problems(page) == []
     page.screenshot(path=str(pictures / "notes-edited-phone.png"), full_page=True)
 
-    page.get_by_role("button", name="Delete note Final text").click()
-    expect(page.locator(".flash")).to_contain_text("Note deleted")
+    # Delete asks first, on a page that names the note; Cancel keeps it
+    page.get_by_role("link", name="Delete note Final text").click()
+    expect(page.locator("h1")).to_have_text("Delete this note?")
+    expect(page.locator("main article strong")).to_have_text("Final text")
+    assert layout_problems(page) == []
+    page.get_by_role("link", name="Cancel", exact=True).click()
+    expect(page.locator("article h3")).to_have_text(["Final text"])
+
+    # Confirmed from the keyboard, it goes, and the page says which note went
+    page.get_by_role("link", name="Delete note Final text").click()
+    tab_to(page, "button.danger")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_have_text("Deleted the note Final text.")
     expect(page.locator("article h3")).to_have_count(0)
     page.close()
 
