@@ -1,77 +1,27 @@
 """A person's whole export in a real browser: register, note, request, watch, download, open.
 
-The build is the real one (runner.execute, as the Celery task calls it), run by the test with
-a progress reporter that, after each heartbeat it writes, holds the build until the page has
-drawn that value. So every value the page renders is recorded whatever the machine's speed.
+The build is the real one, run by the test and held after each heartbeat until the page has
+drawn it (tests/e2e/watched.py), so every value the page renders is recorded.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, Page, expect
 
-from webapp.archives import runner as archive_runner
+from tests.e2e.watched import RECORDER, assert_rose_to_100, build_in_thread, watch
 from webapp.archives import transitions
-from webapp.archives.models import ArchiveJob
 from webapp.archives.verify import verify_archive
-from webapp.auth.models import User
-from webapp.extensions import db
 
 PASSWORD = "a browser test password"
 EMAIL = "browser@example.com"
-LEASE_SECONDS = 600
-# Records every progress value and progress line the Archives page draws, in order.
-RECORDER = """
-window.progressSeen = []; window.linesSeen = [];
-document.addEventListener("DOMContentLoaded", () => {
-  const root = document.getElementById("archives");
-  if (!root) return;
-  const push = (list, value) => { if (list[list.length - 1] !== value) list.push(value); };
-  const record = () => {
-    root.querySelectorAll("progress").forEach((bar) => push(window.progressSeen, bar.value));
-    root.querySelectorAll(".phase").forEach((line) => push(window.linesSeen, line.textContent));
-  };
-  record();
-  new MutationObserver(record).observe(root, { subtree: true, childList: true,
-    characterData: true, attributes: true, attributeFilter: ["value"] });
-});
-"""
-
-
 SEEDED = 3000  # notes: enough for several reports, each of which the page must draw
-
-
-class ShownOnPage:
-    """The real heartbeat, then a pause after each new value until the page has shown it."""
-
-    def __init__(self, heartbeat: transitions.Heartbeat, job_id: uuid.UUID) -> None:
-        self.heartbeat = heartbeat
-        self.job_id = job_id
-        self.written: queue.Queue[int] = queue.Queue()
-        self.shown = threading.Event()
-        self.last: int | None = None
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        """Report progress as the worker does; wait while the page catches up."""
-        self.heartbeat(phase, done, total)
-        with db.engine.connect() as conn:
-            value = conn.scalar(sa.select(ArchiveJob.progress).where(ArchiveJob.id == self.job_id))
-        if value is not None and value != self.last:
-            self.last = value
-            self.written.put(value)
-            self.shown.wait(timeout=60)
-            self.shown.clear()
 
 
 def sign_up_in_browser(page: Page, base: str) -> None:
@@ -85,30 +35,6 @@ def sign_up_in_browser(page: Page, base: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
     expect(page).to_have_url(f"{base}/notes")
-
-
-def build_in_thread(
-    app: Flask, email: str, errors: list[BaseException]
-) -> tuple[ShownOnPage, threading.Thread]:
-    """Claim the queued job and build it in a thread, reporting through ShownOnPage."""
-    with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        assert user is not None
-        db.session.expunge(user)
-        claim = transitions.claim(user.id, LEASE_SECONDS)
-    assert claim is not None
-    gate = ShownOnPage(transitions.Heartbeat(claim, LEASE_SECONDS), claim.job_id)
-
-    def run() -> None:
-        try:
-            with app.app_context():
-                assert archive_runner.execute(claim, user, gate) == "succeeded"
-        except BaseException as error:  # handed to the test, which fails with it
-            errors.append(error)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return gate, thread
 
 
 def test_user_watches_progress_rise_to_100_and_downloads_the_archive(
@@ -142,28 +68,14 @@ def test_user_watches_progress_rise_to_100_and_downloads_the_archive(
     page.evaluate("window.sameDocument = true")
     errors: list[BaseException] = []
     gate, build = build_in_thread(app, EMAIL, errors)
-    written: list[int] = []
-    while build.is_alive() or not gate.written.empty():
-        try:
-            value = gate.written.get(timeout=0.2)
-        except queue.Empty:
-            continue
-        written.append(value)
-        page.wait_for_function("v => window.progressSeen.includes(v)", arg=value)
-        if 1 <= value <= 99 and not any(1 <= v <= 99 for v in written[:-1]):
-            page.screenshot(path=str(pictures / "archives-progress.png"))
-        gate.shown.set()
+    written = watch(page, gate, build, midway=pictures / "archives-progress.png")
     assert not errors, errors
     done = page.locator('article[data-status="succeeded"] a.download')
     expect(done).to_be_visible()
-    page.wait_for_function("() => window.progressSeen.includes(100)")
-    assert page.evaluate("window.sameDocument") is True  # no reload happened
 
-    # Every value drawn rose through 1-99 and ended at 100; the first line made sense
-    seen: list[int] = page.evaluate("window.progressSeen")
-    assert seen == sorted(seen), seen
-    assert seen[-1] == 100 and any(1 <= v <= 99 for v in seen), seen
-    assert set(written) <= set(seen), (written, seen)
+    # Every value drawn rose through 1-99 to 100, without a reload; the first line made sense
+    assert_rose_to_100(page, written)
+    assert page.evaluate("window.sameDocument") is True
     lines: list[str] = page.evaluate("window.linesSeen")
     assert "0 / 0" not in lines[0] and "0 of 0" not in lines[0], lines
     page.screenshot(path=str(pictures / "archives-page.png"), full_page=True)
