@@ -8,7 +8,7 @@ import uuid
 
 from flask import Flask
 
-from tests.support.http import PASSWORD, csrf_token, login, sign_up
+from tests.support.http import PASSWORD, api, csrf_token, login, sign_up
 from tests.support.web import HttpBrowser
 from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.auth.accounts import create_user, find_user
@@ -77,3 +77,16 @@ def test_confirm_page_names_the_action_it_will_continue(clean_state: Flask) -> N
     assert asked.headers["Location"].startswith("/auth/confirm")
     page = client.get(asked.headers["Location"]).get_data(as_text=True)
     assert "To request your archive, confirm your password" in page
+
+
+def test_deleting_a_note_asks_first_and_names_it_as_text_once_gone(clean_state: Flask) -> None:
+    client = clean_state.test_client()
+    sign_up(client, "named@example.com")
+    note_id = api(client, "POST", "/api/notes", json={"title": "<b>Bold</b> & co"}).json["id"]
+    escaped = "&lt;b&gt;Bold&lt;/b&gt; &amp; co"
+    asked = client.get(f"/notes/{note_id}/delete").get_data(as_text=True)
+    assert escaped in asked and "<b>Bold</b>" not in asked
+    token = csrf_token(client, f"/notes/{note_id}/delete")
+    answer = client.post(f"/notes/{note_id}/delete", data={"csrf_token": token})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"Deleted the note <bdi>{escaped}</bdi>." in page and "<b>Bold</b>" not in page
