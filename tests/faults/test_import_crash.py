@@ -45,7 +45,7 @@ def test_worker_killed_mid_import_adds_nothing_then_the_retry_adds_everything_on
         user = create_user("mover@example.com", "a long enough password")
         db.session.commit()
         with path.open("rb") as stream:
-            job_id = actions.start_import(user.id, stream).id
+            job_id = actions.start_import(user.id, [(path.name, stream)]).id
     # When the pool child dies while adding rows (files already copied, rows not committed)
     wait(cluster, job_id, lambda j: j.phase == "adding notes" and j.items_done > 0)
     for child in psutil.Process(worker.pid).children():

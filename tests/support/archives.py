@@ -118,3 +118,23 @@ def flip_byte(path: Path, offset_in_member: int, member: str) -> Path:
     data[start + offset_in_member] ^= 0xFF
     path.write_bytes(bytes(data))
     return path
+
+
+def write_set(folder: Path, parts: list[Members], stem: str = "keepsake-x") -> list[Path]:
+    """An archive in parts as the builder lays one out: the index part first, then every part.
+
+    Each part carries its own manifest saying its index; the index part's manifest lists every
+    part by name, size and SHA-256.
+    """
+    head = {"id": stem, "selection": {}, "watermark": "w"}
+    paths, listing = [], []
+    for index, listed in enumerate(parts, start=1):
+        own = {**manifest(listed, version=2), **head, "part": {"index": index}}
+        path = write(folder / f"{stem}.part{index}.zip", listed, head=own)
+        data = path.read_bytes()
+        sha256 = hashlib.sha256(data).hexdigest()
+        listing.append({"index": index, "name": path.name, "size": len(data), "sha256": sha256})
+        paths.append(path)
+    readme = {"README.txt": b"An archive in parts: keep them together.\n"}
+    index_head = {**manifest(readme, version=2), **head, "parts": listing}
+    return [write(folder / f"{stem}.zip", readme, head=index_head), *paths]

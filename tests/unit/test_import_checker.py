@@ -11,7 +11,8 @@ import pytest
 
 from tests.support import archives
 from webapp.archives.deletions import deleted_section
-from webapp.imports.checker import check_archive
+from webapp.imports.bundle import Given
+from webapp.imports.checker import CheckedArchive, Progress, check_archive
 from webapp.imports.members import Limits, unsafe_name
 from webapp.imports.refusal import ImportRefused
 
@@ -22,9 +23,17 @@ GOOD_NOTES = [archives.note(1, title="Grüße ✓", body="=SUM(A1)\n" * 50), arc
 GOOD_FILES = {"a.txt": b"hello\n" * 100, "b.bin": bytes(range(256))}
 
 
+def check(
+    *paths: Path, limits: Limits = LIMITS, progress: Progress | None = None
+) -> CheckedArchive:
+    """Check an upload of these files, the first its root, as the worker does."""
+    given = [Given(path, path.name) for path in paths]
+    return check_archive(given, limits, progress or (lambda done, total: None))
+
+
 def refused(path: Path, limits: Limits = LIMITS) -> str:
     with pytest.raises(ImportRefused) as caught:
-        check_archive(path, limits, lambda done, total: None)
+        check(path, limits=limits)
     assert caught.value.message  # every refusal says why, in words
     return caught.value.code
 
@@ -35,7 +44,7 @@ def good(tmp_path: Path) -> Path:
 
 def test_a_valid_archive_passes_and_reports_its_origin_and_counts(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
-    checked = check_archive(good(tmp_path), LIMITS, lambda done, total: seen.append((done, total)))
+    checked = check(good(tmp_path), progress=lambda done, total: seen.append((done, total)))
     assert (checked.format, checked.version) == ("keepsake-archive", 1)
     assert checked.user_email == "origin@example.com"
     assert checked.counts == {"notes": 2, "files": 2, "deleted": 0}
@@ -196,7 +205,7 @@ def increment(deleted: list[Any]) -> archives.Members:
 def test_an_increment_passes_and_names_the_archive_it_continues(tmp_path: Path) -> None:
     listed = increment([{"section": "notes", "id": 9, "deleted_at": archives.MOMENT}])
     head = {**archives.manifest(listed, version=2), "continues": {"id": "x", "sha256": "0" * 64}}
-    checked = check_archive(archives.write(tmp_path / "a.zip", listed, head=head), LIMITS, noop)
+    checked = check(archives.write(tmp_path / "a.zip", listed, head=head))
     assert checked.continues == "0" * 64 and checked.counts["deleted"] == 1
 
 
@@ -222,12 +231,8 @@ def test_a_continues_without_a_digest_is_refused(tmp_path: Path) -> None:
     assert refused(archives.write(tmp_path / "a.zip", listed, head=head)) == "schema_invalid"
 
 
-def noop(done: int, total: int) -> None:
-    """Progress that nobody watches."""
-
-
 def test_a_full_version_2_archive_passes(tmp_path: Path) -> None:
     listed = archives.members(GOOD_NOTES)
     head = {**archives.manifest(listed, version=2), "selection": {}, "watermark": "w"}
     path = archives.write(tmp_path / "a.zip", listed, head=head)
-    assert check_archive(path, LIMITS, lambda done, total: None).version == 2
+    assert check(path).version == 2

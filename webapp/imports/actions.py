@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import IO
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from webapp.archives.models import ACTIVE_STATES
 from webapp.archives.rows import reloaded
 from webapp.extensions import db
-from webapp.imports import enqueue, storage, transitions
+from webapp.imports import enqueue, sets, storage, transitions
 from webapp.imports.models import ImportJob
 
 
@@ -39,14 +40,21 @@ def recent_imports(user_id: int, limit: int = 50) -> list[ImportJob]:
     return list(db.session.scalars(query))
 
 
-def start_import(user_id: int, stream: IO[bytes], *, enqueue_message: bool = True) -> ImportJob:
-    """Store the uploaded archive as it streams in, then queue its import."""
+def start_import(
+    user_id: int, files: Sequence[tuple[str, IO[bytes]]], *, enqueue_message: bool = True
+) -> ImportJob:
+    """Store the uploaded archive (one ZIP, or an index part and its parts), then queue it.
+
+    The job's SHA-256, by which a repeated import is recognised, is the root's: the index part
+    pins every other part by its own SHA-256.
+    """
     if active_import(user_id) is not None:
         raise ImportActive()
-    stored = storage.save_upload(stream)
-    job_id = transitions.request(user_id, stored.key, stored.size, stored.sha256)
+    stored = storage.save_upload(sets.index_first(files))
+    root, size = stored[0], sum(each.size for each in stored)
+    job_id = transitions.request(user_id, root.key, size, root.sha256)
     if job_id is None:
-        storage.remove(stored.key)  # a concurrent upload won the one-active index
+        storage.remove(root.key)  # a concurrent upload won the one-active index
         raise ImportActive()
     if enqueue_message:
         enqueue.send(job_id)

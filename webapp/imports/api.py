@@ -27,10 +27,10 @@ def owned_import(job_id: uuid.UUID) -> ImportJob:
 @api_bp.post("")
 @login_required
 def create() -> Response | tuple[Response, int, dict[str, str]]:
-    """Upload an archive (multipart field `archive`): 202 and the queued import."""
+    """Upload an archive, or its index part and every part (field `archive`): 202 and the job."""
     try:
-        with archive_from_request() as stream:
-            job = actions.start_import(current_user.id, stream)
+        with archive_from_request() as files:
+            job = actions.start_import(current_user.id, files)
     except UploadRefused as refused:
         return api_error(400, refused.code, refused.message)
     except actions.ImportActive as active:

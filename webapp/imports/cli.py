@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -26,16 +27,19 @@ def imports() -> None:
 
 @imports.command("run")
 @click.argument("email")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def run_cmd(email: str, path: Path) -> None:
-    """Import FILE.zip into EMAIL's account in this process, with a progress bar."""
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def run_cmd(email: str, paths: tuple[Path, ...]) -> None:
+    """Import FILE.zip, or an index part and its parts, into EMAIL's account (progress bar)."""
     user = find_user(email)
     if user is None:
         raise click.ClickException(f"no account for {email}")
     try:
-        with path.open("rb") as stream:
+        with ExitStack() as stack:
+            files = [(path.name, stack.enter_context(path.open("rb"))) for path in paths]
             # No message: this process runs it, so no worker may race for the claim.
-            job = actions.start_import(user.id, stream, enqueue_message=False)
+            job = actions.start_import(user.id, files, enqueue_message=False)
     except actions.ImportActive as active:
         raise click.ClickException(active.message) from active
     claim = transitions.claim(job.id, LEASE)

@@ -7,7 +7,6 @@ the same transaction as the job's success, so a crash leaves none of them behind
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -18,6 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
 from webapp.imports import changes, storage
+from webapp.imports.bundle import Bundle
 from webapp.imports.lineage import Lineage
 from webapp.imports.records import parse_time, stream_records
 from webapp.imports.transitions import Claim, Counts
@@ -38,7 +38,7 @@ class Plan:
 
 
 def store_files(
-    archive: zipfile.ZipFile,
+    archive: Bundle,
     claim: Claim,
     lineage: Lineage,
     conn: Connection,
@@ -64,7 +64,7 @@ def store_files(
 
 def add_rows(
     conn: Connection,
-    archive: zipfile.ZipFile,
+    archive: Bundle,
     claim: Claim,
     lineage: Lineage,
     plan: Plan,
@@ -99,12 +99,12 @@ def add_rows(
     )
 
 
-def _has(archive: zipfile.ZipFile, section: str) -> bool:
+def _has(archive: Bundle, section: str) -> bool:
     """Tell whether the (checked) archive holds this section's data file."""
     return f"{section}.json" in archive.namelist()
 
 
-def _records(archive: zipfile.ZipFile, section: str) -> Iterator[dict[str, Any]]:
+def _records(archive: Bundle, section: str) -> Iterator[dict[str, Any]]:
     """Stream a section's records, or none when the archive left the section out."""
     return stream_records(archive, f"{section}.json") if _has(archive, section) else iter(())
 

@@ -58,21 +58,31 @@ def is_link(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
-def check_members(archive: zipfile.ZipFile, limits: Limits) -> dict[str, zipfile.ZipInfo]:
+@dataclass
+class Tally:
+    """Members and unpacked bytes counted so far, over every ZIP of one upload."""
+
+    members: int = 0
+    bytes: int = 0
+
+
+def check_members(
+    archive: zipfile.ZipFile, limits: Limits, tally: Tally
+) -> dict[str, zipfile.ZipInfo]:
     """Refuse unsafe names, links, duplicates and bomb-like sizes; return the file members."""
     infos = archive.infolist()
-    if len(infos) > limits.max_members:
+    tally.members += len(infos)
+    if tally.members > limits.max_members:
         raise ImportRefused("too_large", f"The archive has more than {limits.max_members} members.")
     members: dict[str, zipfile.ZipInfo] = {}
-    total = 0
     for info in infos:
         if unsafe_name(info.filename) or is_link(info) or info.filename in members:
             raise ImportRefused("unsafe_member", f"Unsafe member name: {info.filename!r}.")
         if info.flag_bits & 0x1:
             raise ImportRefused("corrupt_archive", f"{info.filename} is encrypted.")
         _check_size(info, limits)
-        total += info.file_size
-        if total > limits.max_bytes:
+        tally.bytes += info.file_size
+        if tally.bytes > limits.max_bytes:
             raise ImportRefused(
                 "too_large", f"The archive unpacks to more than {limits.max_bytes} bytes."
             )
@@ -111,12 +121,6 @@ def read_manifest(members: dict[str, zipfile.ZipInfo], archive: zipfile.ZipFile)
         raise ImportRefused(
             "unsupported_version",
             f"Archive format version {manifest.get('version')!r} is not supported here.",
-        )
-    if "parts" in manifest or "part" in manifest:
-        # One upload is one ZIP; a set of parts would need all of them at once.
-        raise ImportRefused(
-            "unsupported_version",
-            "This is one ZIP of an archive in parts; only an archive in one piece can be imported.",
         )
     return manifest
 

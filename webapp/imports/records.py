@@ -9,7 +9,6 @@ million notes are checked in constant memory.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ import ijson
 import jsonschema_rs
 import orjson
 
+from webapp.imports.bundle import Bundle
 from webapp.imports.refusal import ImportRefused
 from webapp.notes.forms import MAX_BODY
 
@@ -66,7 +66,7 @@ def parse_time(text: str) -> datetime:
     return moment
 
 
-def stream_records(archive: zipfile.ZipFile, name: str) -> Iterator[dict[str, Any]]:
+def stream_records(archive: Bundle, name: str) -> Iterator[dict[str, Any]]:
     """Yield the objects of a JSON array member one at a time; anything else is refused."""
     if not _starts_an_array(archive, name):
         raise ImportRefused("schema_invalid", f"{name} is not a JSON array.")
@@ -77,7 +77,7 @@ def stream_records(archive: zipfile.ZipFile, name: str) -> Iterator[dict[str, An
         raise ImportRefused("schema_invalid", f"{name} is not valid JSON: {exc}") from exc
 
 
-def _starts_an_array(archive: zipfile.ZipFile, name: str) -> bool:
+def _starts_an_array(archive: Bundle, name: str) -> bool:
     """Tell whether the document's first token opens an array (items() alone would yield none)."""
     with archive.open(name) as member:
         while chunk := member.read(4096):
@@ -101,7 +101,7 @@ def first_error(check: jsonschema_rs.Validator, instance: Any) -> str | None:
     return f"{where}: {error.message[:200]}"
 
 
-def item_validator(archive: zipfile.ZipFile, section: str) -> jsonschema_rs.Validator:
+def item_validator(archive: Bundle, section: str) -> jsonschema_rs.Validator:
     """Build a validator for one record from schema/<section>.json inside the archive."""
     name = f"schema/{section}.json"
     try:
@@ -133,7 +133,7 @@ def _items_only(items: Any) -> dict[str, Any]:
     return items
 
 
-def check_section(archive: zipfile.ZipFile, section: str) -> int:
+def check_section(archive: Bundle, section: str) -> int:
     """Validate every record of <section>.json against both schemas; return how many there are."""
     checks = (item_validator(archive, section), validator(OWN_SCHEMAS[section]))
     count = 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import zipfile
-from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
@@ -13,7 +11,8 @@ from sqlalchemy.engine import Connection
 from webapp.archives.rows import LeaseLost
 from webapp.archives.transient import is_transient
 from webapp.extensions import db
-from webapp.imports import importer, storage, transitions
+from webapp.imports import bundle, importer, storage, transitions
+from webapp.imports.bundle import Given
 from webapp.imports.checker import check_archive
 from webapp.imports.lineage import trace
 from webapp.imports.members import Limits
@@ -68,16 +67,16 @@ def execute(claim: Claim, heartbeat: importer.Progress | None = None) -> str:
 
 def run(claim: Claim, source: str, upload_key: str, progress: importer.Progress) -> Counts:
     """Check, store the files, then add every row and the success in one transaction."""
-    with storage.local_copy(upload_key) as path:
-        return _run_from(path, claim, source, progress)
+    with storage.local_files(upload_key) as given:
+        return _run_from(given, claim, source, progress)
 
 
-def _run_from(path: Path, claim: Claim, source: str, progress: importer.Progress) -> Counts:
-    """Import from a local file of the uploaded archive."""
+def _run_from(given: list[Given], claim: Claim, source: str, progress: importer.Progress) -> Counts:
+    """Import from local files of the upload (one ZIP, or an index part and its parts)."""
     limits = Limits.from_config(current_app.config)
-    checked = check_archive(path, limits, lambda done, total: progress("checking", done, total))
+    checked = check_archive(given, limits, lambda done, total: progress("checking", done, total))
     notes, files = checked.counts["notes"], checked.counts["files"]
-    with zipfile.ZipFile(path) as archive, db.engine.connect() as conn:
+    with bundle.opened(given) as archive, db.engine.connect() as conn:
         lineage = trace(conn, claim.user_id, source, checked.continues)
         conn.rollback()
         transitions.note_source(

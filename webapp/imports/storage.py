@@ -1,32 +1,71 @@
 """Where an import's bytes live: the uploaded archive, and the files it adds to the account.
 
-Added files get keys named after the job and attempt, so whatever a failed or killed attempt
-stored can be found and removed again without a row pointing at it.
+An upload's files (one ZIP, or an index part and its parts) share a random stem: the root's key,
+which the job row holds, is `<stem>.0.<name>`, the others' `<stem>.<n>.<name>`, so the whole set
+is found, and removed, from the row alone. Added files get keys named after the job and attempt,
+so whatever a failed or killed attempt stored can be found and removed again without a row
+pointing at it.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO, cast
 
 from flask import current_app
 
+from webapp.imports.bundle import Given
 from webapp.notes import storage as uploads
 from webapp.storage import UPLOADS, Written, store
 from webapp.storage.hashing import CHUNK
 from webapp.storage.local import LocalStore
 
 PREFIX = "i"
+# The job row's key column holds 80 characters: a 32-character stem, `.0.` and the name.
+NAME_CHARS = 45
 
 
-def save_upload(stream: IO[bytes]) -> Written:
-    """Store an uploaded archive as it arrives, in constant memory, hashed on the way."""
-    return uploads.write_upload(cast(BinaryIO, stream))
+def save_upload(files: Sequence[tuple[str, IO[bytes]]]) -> list[Written]:
+    """Store an upload's files as they arrive, the root first, in constant memory, hashed."""
+    stem, written = secrets.token_hex(16), []
+    try:
+        for n, (name, stream) in enumerate(files):
+            key = f"{stem}.{n}.{_safe(name)}"
+            written.append(store().write(UPLOADS, key, cast(BinaryIO, stream)))
+    except BaseException:
+        for each in written:
+            uploads.remove(each.key)
+        raise
+    return written
+
+
+def _safe(name: str) -> str:
+    """A file's name as a key may carry it: plain characters, its informative end kept."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[-NAME_CHARS:] or "archive.zip"
+
+
+def _set_keys(upload_key: str) -> list[str]:
+    """The keys of an upload's files, the root first (an older upload is the root alone)."""
+    stem = upload_key.split(".", 1)[0]
+    others = [item.key for item in store().keys(UPLOADS, f"{stem}.") if item.key != upload_key]
+    return [upload_key, *sorted(others, key=lambda key: int(key.split(".")[1]))]
+
+
+@contextmanager
+def local_files(upload_key: str) -> Iterator[list[Given]]:
+    """Local files of an upload's ZIPs, the root first, named as their owner named them."""
+    with ExitStack() as stack:
+        yield [
+            Given(stack.enter_context(local_copy(key)), key.split(".", 2)[-1])
+            for key in _set_keys(upload_key)
+        ]
 
 
 @contextmanager
@@ -67,7 +106,8 @@ def remove_attempts(job_id: uuid.UUID, attempt: int | None = None) -> int:
     return removed
 
 
-def remove(key: str | None) -> None:
-    """Delete a stored object if there is one."""
-    if key:
-        uploads.remove(key)
+def remove(upload_key: str | None) -> None:
+    """Delete an upload's stored files, if there are any."""
+    if upload_key:
+        for key in _set_keys(upload_key):
+            uploads.remove(key)

@@ -20,18 +20,23 @@ class UploadRefused(Exception):
 
 
 @contextmanager
-def archive_from_request() -> Iterator[IO[bytes]]:
-    """The multipart field `archive`, spooled to disk by Werkzeug as it arrives; closed after."""
+def archive_from_request() -> Iterator[list[tuple[str, IO[bytes]]]]:
+    """The files of the multipart field `archive` (one ZIP, or an archive's parts), by name.
+
+    Werkzeug spools each to disk as it arrives; all are closed after.
+    """
     # Archives may be larger than ordinary uploads: bounded by the import limit instead.
     request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"])
-    upload = request.files.get("archive")
-    if upload is None or not upload.filename:
-        raise UploadRefused("archive_missing", "Choose a Keepsake archive (.zip) to import.")
+    uploads = [upload for upload in request.files.getlist("archive") if upload.filename]
     try:
-        upload.stream.seek(0, 2)
-        if upload.stream.tell() == 0:
-            raise UploadRefused("archive_empty", "That file is empty.")
-        upload.stream.seek(0)
-        yield upload.stream
+        if not uploads:
+            raise UploadRefused("archive_missing", "Choose a Keepsake archive (.zip) to import.")
+        for upload in uploads:
+            upload.stream.seek(0, 2)
+            if upload.stream.tell() == 0:
+                raise UploadRefused("archive_empty", f"{upload.filename} is empty.")
+            upload.stream.seek(0)
+        yield [(upload.filename or "archive.zip", upload.stream) for upload in uploads]
     finally:
-        upload.close()
+        for upload in uploads:
+            upload.close()

@@ -35,11 +35,11 @@ def index() -> str:
 @pages_bp.post("")
 @login_required
 def upload() -> Response:
-    """Take the form's archive and queue its import."""
+    """Take the form's archive (one ZIP, or all of its parts) and queue its import."""
     if FlaskForm().validate_on_submit():
         try:
-            with archive_from_request() as stream:
-                actions.start_import(current_user.id, stream)
+            with archive_from_request() as files:
+                actions.start_import(current_user.id, files)
             flash("Your archive is uploaded. It is checked whole before anything is added.", "info")
         except (UploadRefused, actions.ImportActive) as refused:
             flash(refused.message, "error")
