@@ -120,13 +120,15 @@ def flip_byte(path: Path, offset_in_member: int, member: str) -> Path:
     return path
 
 
-def write_set(folder: Path, parts: list[Members], stem: str = "keepsake-x") -> list[Path]:
+def write_set(
+    folder: Path, parts: list[Members], stem: str = "keepsake-x", **fields: Any
+) -> list[Path]:
     """An archive in parts as the builder lays one out: the index part first, then every part.
 
     Each part carries its own manifest saying its index; the index part's manifest lists every
     part by name, size and SHA-256.
     """
-    head = {"id": stem, "selection": {}, "watermark": "w"}
+    head = {"id": stem, "selection": {}, "watermark": "w", **fields}
     paths, listing = [], []
     for index, listed in enumerate(parts, start=1):
         own = {**manifest(listed, version=2), **head, "part": {"index": index}}

@@ -114,3 +114,10 @@ def test_the_index_part_is_put_first_whatever_the_order_given(tmp_path: Path) ->
     assert all(stream.tell() == 0 for _, stream in files)
     lone = [("x.zip", io.BytesIO(b"not a zip"))]
     assert index_first(lone) == lone
+
+
+def test_an_increment_in_parts_names_the_archive_it_continues(tmp_path: Path) -> None:
+    layout = split(archives.members(NOTES, FILES))
+    paths = archives.write_set(tmp_path, layout, continues={"id": "x", "sha256": "0" * 64})
+    checked = check_archive([Given(p, p.name) for p in paths], LIMITS, lambda done, total: None)
+    assert checked.continues == "0" * 64 and checked.counts["notes"] == 2

@@ -11,6 +11,7 @@ import hashlib
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
+from pathlib import PurePath
 from typing import IO, Any
 
 import orjson
@@ -25,10 +26,9 @@ LISTING = {
     "type": "array",
     "items": {
         "type": "object",
-        "required": ["index", "name", "size", "sha256"],
+        "required": ["index", "size", "sha256"],
         "properties": {
             "index": {"type": "integer", "minimum": 1},
-            "name": {"type": "string"},
             "size": {"type": "integer", "minimum": 0},
             "sha256": HASH,
         },
@@ -86,7 +86,7 @@ def match_parts(
         if entry["index"] in found:
             raise ImportRefused(
                 "checksum_mismatch",
-                f"Part {entry['index']} ({entry['name']}) is given twice: "
+                f"Part {entry['index']} is given twice: "
                 f"{bundle.zips[found[entry['index']]][0].name} and {given.name}.",
             )
         found[entry["index"]] = position
@@ -94,10 +94,15 @@ def match_parts(
         if entry["index"] not in found:
             raise ImportRefused(
                 "checksum_mismatch",
-                f"Part {entry['index']} ({entry['name']}) is missing: upload the index part "
-                "together with every part it lists.",
+                f"Part {entry['index']} ({_part_name(root.name, entry['index'])}) is missing: "
+                "upload the index part together with every part it lists.",
             )
     return found
+
+
+def _part_name(root: str, index: int) -> str:
+    """The name part `index` was downloaded under, beside an index part of this name."""
+    return f"{PurePath(root).stem}.part{index}.zip"
 
 
 def _check_listing(listing: Any) -> None:
