@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 from tests.integration.test_archive_flow import add_note, request_and_wait, upload
 from tests.integration.test_parts import PART, download_all
 from tests.support import archives
-from tests.support.http import PASSWORD, api, sign_up
+from tests.support.http import PASSWORD, api, csrf_token, sign_up
 from tests.support.jobs import wait_for_job
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -194,3 +194,21 @@ def test_the_cli_imports_several_files_through_the_store_on_both_backends(
     assert added_rows(backend, "admin-moved@example.com") == (2, 2)
     with backend.app_context():
         assert sorted(item.key[0] for item in store().keys(UPLOADS)) == ["i", "i"]
+
+
+def test_the_page_takes_every_part_in_one_form(
+    clean_state: Flask, worker: Any, hand_made_set: list[Path]
+) -> None:
+    client = clean_state.test_client()
+    sign_up(client, "page-parts@example.com")
+    files = [("archive", FileStorage(io.BytesIO(p.read_bytes()), p.name)) for p in hand_made_set]
+    boundary, body = encode_multipart(
+        MultiDict([("csrf_token", csrf_token(client, "/imports")), *reversed(files)])
+    )
+    response = client.post(
+        "/imports", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 302
+    job_id = api(client, "GET", "/api/imports").json["imports"][0]["id"]
+    wait_for_job(clean_state, job_id, model=ImportJob)
+    assert "Added 2 notes and 2 files" in client.get("/imports").get_data(as_text=True)
