@@ -162,6 +162,26 @@ def test_one_import_at_a_time_and_a_queued_one_can_be_cancelled(
     assert [job["id"] for job in listed] == [first.json["id"]]
 
 
+def test_the_orphan_check_keeps_the_upload_of_an_import_still_waiting(
+    clean_state: Flask, paused_worker: Any, tmp_path: Path
+) -> None:
+    # Given an import that has waited for a worker longer than the orphan check's grace
+    clean_state.config["STORAGE_ORPHAN_GRACE"] = 0
+    client = clean_state.test_client()
+    sign_up(client, "waiting@example.com")
+    job = upload(client, archives.write(tmp_path / "a.zip", archives.members(NOTES))).json
+    waiting = stored_files(clean_state)
+    assert len(waiting) == 1
+
+    # When the orphan check removes every object without a row
+    report = clean_state.test_cli_runner().invoke(args=["storage", "check", "--remove"]).output
+
+    # Then the waiting import's upload is not taken for one, and the import can still run
+    assert "uploads: removed 0 files without rows" in report
+    assert stored_files(clean_state) == waiting
+    assert api(client, "POST", f"/api/imports/{job['id']}/cancel").status_code == 202
+
+
 def test_imports_are_private_and_a_request_without_archive_is_refused(
     clean_state: Flask, paused_worker: Any, tmp_path: Path
 ) -> None:

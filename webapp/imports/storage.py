@@ -19,9 +19,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO, cast
 
+import sqlalchemy as sa
 from flask import current_app
 
+from webapp.archives.models import ACTIVE_STATES
+from webapp.extensions import db
 from webapp.imports.bundle import Given
+from webapp.imports.models import ImportJob
 from webapp.notes import storage as uploads
 from webapp.storage import UPLOADS, Written, store
 from webapp.storage.hashing import CHUNK
@@ -93,6 +97,17 @@ def member_key(job_id: uuid.UUID, attempt: int, source_id: int) -> str:
 def save_member(key: str, stream: IO[bytes]) -> Written:
     """Store one file of the archive under its attempt's key."""
     return store().write(UPLOADS, key, cast(BinaryIO, stream))
+
+
+def held_prefixes() -> tuple[str, ...]:
+    """Key prefixes of what unfinished imports still need: their uploads and the files they add."""
+    query = sa.select(ImportJob.id, ImportJob.upload_key).where(ImportJob.status.in_(ACTIVE_STATES))
+    held: list[str] = []
+    for job_id, upload_key in db.session.execute(query):
+        held.append(f"{PREFIX}{job_id.hex}-")
+        if upload_key:
+            held.append(upload_key.split(".", 1)[0] + ".")
+    return tuple(held)
 
 
 def remove_attempts(job_id: uuid.UUID, attempt: int | None = None) -> int:

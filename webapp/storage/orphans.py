@@ -18,6 +18,7 @@ from webapp.archives import transitions
 from webapp.archives.models import ArchiveJob, JobStatus
 from webapp.auth.activity import record
 from webapp.extensions import db
+from webapp.imports import storage as import_storage
 from webapp.notes.models import Attachment, Tombstone
 from webapp.storage import ARCHIVES, AREAS, UPLOADS, store
 from webapp.types import utcnow
@@ -52,9 +53,15 @@ def check(remove: bool) -> OrphanReport:
     cutoff = utcnow() - timedelta(seconds=int(current_app.config["STORAGE_ORPHAN_GRACE"]))
     report = OrphanReport(removed=remove)
     backend = store()
+    # An import waiting for a worker may be older than the grace: its files have no row yet.
+    held = {UPLOADS: import_storage.held_prefixes(), ARCHIVES: ()}
     for area, known in ((UPLOADS, _upload_keys()), (ARCHIVES, _archive_keys())):
         listed = {item.key: item.modified for item in backend.keys(area)}
-        stray = sorted(key for key, when in listed.items() if key not in known and when < cutoff)
+        stray = sorted(
+            key
+            for key, when in listed.items()
+            if key not in known and when < cutoff and not key.startswith(held[area])
+        )
         report.files_without_rows[area] = stray
         if remove:
             for key in stray:
