@@ -114,6 +114,7 @@ def test_a_full_archive_and_three_increments_rebuild_the_account_exactly(
     cli = account.app.test_cli_runner()
     whole = cli.invoke(args=["archives", "verify", "--chain", *map(str, chain)])
     assert whole.exit_code == 0, whole.output
+    assert f"OK: a chain of {len(chain)} archives in {len(chain)} files" in whole.output
     gap = cli.invoke(args=["archives", "verify", "--chain", str(chain[0]), str(chain[2])])
     assert gap.exit_code == 1 and f"{chain[2].name}: does not continue" in gap.output
     assert not verify_chain(chain[1:]).ok  # an increment cannot start a chain

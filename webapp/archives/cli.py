@@ -148,7 +148,10 @@ def verify_cmd(paths: tuple[Path, ...], chain: bool) -> None:
     report = verify_chain(paths) if chain else verify_set(paths)
     for problem in report.problems:
         click.echo(f"FAIL {problem}", err=True)
-    parts = f"{report.parts} parts, " if report.parts > 1 else ""
+    if chain:
+        scope = f"a chain of {len(paths)} archives in {report.parts} files, "
+    else:
+        scope = f"{report.parts} parts, " if report.parts > 1 else ""
     verdict = "OK" if report.ok else "FAILED"
-    click.echo(f"{verdict}: {parts}{report.checked} members match their manifests")
+    click.echo(f"{verdict}: {scope}{report.checked} members match their manifests")
     sys.exit(0 if report.ok else 1)
