@@ -36,10 +36,12 @@ FILES = {
 }
 
 
-@pytest.fixture
-def second_instance(make_database: Callable[[], str], tmp_path: Path) -> Iterator[Flask]:
-    """Another Keepsake: its own database and its own folders, sharing nothing with the first."""
-    url = make_database()
+@pytest.fixture(params=["postgresql", "sqlite"])
+def second_instance(
+    request: pytest.FixtureRequest, make_database: Callable[[], str], tmp_path: Path
+) -> Iterator[Flask]:
+    """Another Keepsake: its own database (`make run`'s SQLite too) and folders, nothing shared."""
+    url = make_database() if request.param == "postgresql" else f"sqlite:///{tmp_path}/b.sqlite"
     migrate(url)
     other = create_app(
         {

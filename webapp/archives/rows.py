@@ -134,9 +134,19 @@ class JobTable:
             )
 
     def beat(
-        self, job_id: uuid.UUID, attempt: int, lease_seconds: int, phase: str, done: int, total: int
+        self,
+        job_id: uuid.UUID,
+        attempt: int,
+        lease_seconds: int,
+        phase: str,
+        done: int,
+        total: int,
+        within: Connection | None = None,
     ) -> bool:
-        """Write progress and renew the lease; True when cancel was asked. LeaseLost: not ours."""
+        """Write progress and renew the lease; True when cancel was asked. LeaseLost: not ours.
+
+        `within`: write in that open transaction instead of committing one of its own.
+        """
         values = {
             "phase": phase,
             "items_done": done,
@@ -144,13 +154,17 @@ class JobTable:
             "progress": min(99, done * 100 // total) if total else 0,
             "lease_until": utcnow() + timedelta(seconds=lease_seconds),
         }
-        with db.engine.begin() as conn:
-            row = conn.execute(
-                sa.update(self.table)
-                .where(self.owned(job_id, attempt))
-                .values(**values)
-                .returning(self.c.cancel_requested)
-            ).first()
+        update = (
+            sa.update(self.table)
+            .where(self.owned(job_id, attempt))
+            .values(**values)
+            .returning(self.c.cancel_requested)
+        )
+        if within is not None:
+            row = within.execute(update).first()
+        else:
+            with db.engine.begin() as conn:
+                row = conn.execute(update).first()
         if row is None:
             raise LeaseLost(str(job_id))
         return bool(row.cancel_requested)

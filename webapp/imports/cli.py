@@ -46,15 +46,13 @@ def run_cmd(email: str, paths: tuple[Path, ...]) -> None:
     if claim is None:
         raise click.ClickException(f"import {job.id} was taken by a worker")
     with click.progressbar(length=100, label="importing", show_pos=True) as bar:
-        heartbeat = transitions.Heartbeat(claim, LEASE)
 
-        def progress(phase: str, done: int, total: int) -> None:
-            """Renew the lease and move the bar."""
-            heartbeat(phase, done, total)
+        def move_bar(phase: str, done: int, total: int) -> None:
+            """Show each report on the bar."""
             bar.label = phase
             bar.update((done * 100 // total if total else 0) - bar.pos)
 
-        outcome = runner.execute(claim, progress)
+        outcome = runner.execute(claim, transitions.Heartbeat(claim, LEASE, shown=move_bar))
     job = reloaded(ImportJob, job.id)
     if outcome != "succeeded":
         click.echo(f"{outcome}: {job.id} {job.error_code or ''} {job.error or ''}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
@@ -85,17 +86,24 @@ def _run_from(given: list[Given], claim: Claim, source: str, progress: importer.
         if lineage.increment and lineage.already_imported:
             # Its edits, applied again, could undo a later increment's: it counts as done.
             counts = Counts(skipped_notes=notes, skipped_files=files)
-            with conn.begin():
+            with conn.begin(), _joining(progress, conn):
                 _succeed(conn, claim, counts, progress, notes)
             return counts
         plan = importer.store_files(archive, claim, lineage, conn, files, progress)
         conn.rollback()
-        with conn.begin():
+        with conn.begin(), _joining(progress, conn):
             counts = importer.add_rows(conn, archive, claim, lineage, plan, notes, progress)
             _succeed(conn, claim, counts, progress, notes)
     if counts.deleted_files:
         release_deleted_files(claim.user_id)  # the bytes, once no build of this user needs them
     return counts
+
+
+def _joining(progress: importer.Progress, conn: Connection) -> AbstractContextManager[None]:
+    """Let the job's heartbeat write where the adding transaction allows (see Heartbeat)."""
+    if isinstance(progress, transitions.Heartbeat):
+        return progress.joining(conn)
+    return nullcontext()
 
 
 def _succeed(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,20 +114,44 @@ def claim(job_id: uuid.UUID, lease_seconds: int) -> Claim | None:
 class Heartbeat:
     """running -> running: progress and a renewed lease, at most once a second."""
 
-    def __init__(self, claim: Claim, lease_seconds: int) -> None:
-        """Remember the claim and the lease length."""
+    def __init__(
+        self,
+        claim: Claim,
+        lease_seconds: int,
+        shown: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        """Remember the claim, the lease length, and who else shows every report (a CLI bar)."""
         self.claim = claim
         self.lease_seconds = lease_seconds
+        self.shown = shown
         self._last = 0.0
+        self._within: Connection | None = None
+
+    @contextmanager
+    def joining(self, conn: Connection) -> Iterator[None]:
+        """Write inside conn's transaction while it adds rows, where SQLite needs that.
+
+        SQLite has one writer at a time, and that transaction is it: a heartbeat on a
+        connection of its own would wait for it and fail "database is locked". PostgreSQL
+        keeps its own commits, so others see the progress and the renewed lease meanwhile.
+        """
+        self._within = conn if conn.dialect.name == "sqlite" else None
+        try:
+            yield
+        finally:
+            self._within = None
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         """Report progress; raise when the import must stop (cancelled or lease lost)."""
+        if self.shown is not None:
+            self.shown(phase, done, total)
         now = time.monotonic()
         if now - self._last < HEARTBEAT_SECONDS and phase != "finishing":
             return
         self._last = now
         claim = self.claim
-        if table.beat(claim.job_id, claim.attempt, self.lease_seconds, phase, done, total):
+        lease = self.lease_seconds
+        if table.beat(claim.job_id, claim.attempt, lease, phase, done, total, self._within):
             raise ImportCancelled(str(claim.job_id))
 
 
