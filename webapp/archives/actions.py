@@ -18,6 +18,8 @@ from webapp.extensions import db
 from webapp.types import utcnow
 
 DAY = timedelta(days=1)
+# Requests that lose the one-active-job race to jobs already ended before one answers.
+RACE_TRIES = 3
 
 
 class RequestRefused(Exception):
@@ -156,12 +158,23 @@ def request_archive(
     selection: Selection | None = None,
 ) -> tuple[ArchiveJob, bool]:
     """Queue an archive of the selection (True) or return the one already active (False)."""
+    chosen = selection or Selection.everything()
+    for _ in range(RACE_TRIES):
+        outcome = _request_once(user_id, chosen, ignore_cooldown, enqueue_message)
+        if outcome is not None:
+            return outcome
+    raise LookupError(f"user {user_id}'s requests kept losing to jobs that ended at once")
+
+
+def _request_once(
+    user_id: int, selection: Selection, ignore_cooldown: bool, enqueue_message: bool
+) -> tuple[ArchiveJob, bool] | None:
+    """One try; None when a concurrent request won and its job has already ended."""
     existing = active_job(user_id)
     if existing is not None:
         return existing, False
     if not ignore_cooldown:
         _refuse_over_limits(user_id)
-    selection = selection or Selection.everything()
     # Indexed sums on the session's connection: shown to the user, and it picks the queue.
     preview = int(current_app.config["ARCHIVE_PREVIEW_BYTES"])
     estimated = estimate(db.session.connection(), user_id, selection, preview).bytes
@@ -175,11 +188,10 @@ def request_archive(
         estimated_size=estimated,
     )
     if job_id is None:
-        # A concurrent request won the one-active-job index: answer with its job.
+        # A concurrent request won the one-active-job index: answer with its job. A small one
+        # may have been built already; then try again, and the limits count it.
         winner = active_job(user_id)
-        if winner is None:
-            raise LookupError(f"no active job for user {user_id} after a refused request")
-        return winner, False
+        return None if winner is None else (winner, False)
     if enqueue_message and not enqueue.publish(job_id, user_id):
         transitions.mark_unsent(job_id)
     return reloaded(ArchiveJob, job_id), True
