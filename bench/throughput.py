@@ -1,9 +1,10 @@
 """Benchmark: many small archives per second, and POST /api/archives under load against /healthz.
 
     .venv/bin/python bench/throughput.py [--users 135] [--clients 50] [--seconds 10]
+        [--rounds 3] [--baseline DIR]
 
-Starts the production web command (gunicorn, 4 sync workers) and a Celery worker (concurrency
-2) on a fresh PostgreSQL database, the local Redis (a queue of its own) and real HTTP. Every
+Starts the production web command (gunicorn with deploy/gunicorn.conf.py: 4 gthread workers of
+32 threads, keep-alive) and a Celery worker (concurrency 2) on a fresh PostgreSQL database, the local Redis (a queue of its own) and real HTTP. Every
 user (25 notes, 3 files) logs in; then:
 1. all users request an archive at once: archives per second, from the first request to the
    last success, and the time from request to start (p50, p99) read from the job rows;
@@ -81,10 +82,14 @@ def servers(ws: Workspace, port: int, root: Path) -> Iterator[str]:
         PYTHONPATH=str(root),
     )
     logs = open(ws.folder / "servers.log", "wb")  # noqa: SIM115 (closed below)
-    web = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "4"]
+    # The production web command (deploy/gunicorn.conf.py: gthread, keep-alive), on a loopback port.
+    config = root / "deploy" / "gunicorn.conf.py"
+    web = [str(BIN / "gunicorn"), "--config", str(config), "--bind", f"127.0.0.1:{port}"]
     worker = [str(BIN / "celery"), "-A", "make_celery", "worker", "--concurrency", "2"]
     processes = [
-        subprocess.Popen([*web, "webapp:create_app()"], env=env, cwd=root, stderr=logs),
+        subprocess.Popen(
+            [*web, "webapp:create_app()"], env=env, cwd=root, stderr=logs, stdout=logs
+        ),
         subprocess.Popen(
             [*worker, "-Q", queue, "--loglevel", "INFO"],
             env=env,
