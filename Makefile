@@ -33,8 +33,10 @@ typecheck: $(STAMP)
 test: $(STAMP) chromium lint typecheck
 	$(BIN)/pytest
 
+# BENCH_BASELINE=DIR: another source tree (a git worktree of an earlier commit) that
+# throughput.py measures first in the same run, and prints this tree's ratio to.
 bench: $(STAMP)
 	$(BIN)/python bench/build_archive.py
 	$(BIN)/python bench/hostile_memory.py
 	$(BIN)/python bench/attachments.py
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/throughput.py $(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE))
