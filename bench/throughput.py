@@ -4,8 +4,9 @@
         [--rounds 3] [--baseline DIR]
 
 Starts the production web command (gunicorn with deploy/gunicorn.conf.py: 4 gthread workers of
-32 threads, keep-alive) and a Celery worker (concurrency 2) on a fresh PostgreSQL database, the local Redis (a queue of its own) and real HTTP. Every
-user (25 notes, 3 files) logs in; then:
+32 threads, keep-alive) and a Celery worker (concurrency 2) on a fresh PostgreSQL database,
+the local Redis (a queue of its own) and real HTTP. Every user (25 notes, 3 files) logs in;
+then:
 1. all users request an archive at once: archives per second, from the first request to the
    last success, and the time from request to start (p50, p99) read from the job rows;
 2. --clients keep-alive clients send POST /api/archives for --seconds (the builds they cause
@@ -79,6 +80,9 @@ def servers(ws: Workspace, port: int, root: Path) -> Iterator[str]:
         FLASK_CELERY__result_backend=REDIS,
         FLASK_CELERY__task_default_queue=queue,
         FLASK_ARCHIVE_COOLDOWN="0",
+        # Rate-limit counters live in Redis by user id: each run counts afresh, never a
+        # previous run's users of the same ids.
+        FLASK_RATELIMIT_KEY_PREFIX=f"bench-limits-{secrets.token_hex(4)}",
         PYTHONPATH=str(root),
     )
     logs = open(ws.folder / "servers.log", "wb")  # noqa: SIM115 (closed below)
