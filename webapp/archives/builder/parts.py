@@ -108,10 +108,11 @@ class _Budget:
         return self.used + self.overhead + cost <= self.limit
 
     def place(self, pending: _Pending) -> None:
-        """Count a member placed in this part; deflated bytes count themselves as they pass."""
+        """Count a member placed in this part, its manifest line at its longest."""
         self.members += 1
         self.overhead += MEMBER_OVERHEAD + 2 * len(pending.name.encode())
         self.used += pending.cost
+        self.manifest_bytes += _entry_bound(pending.name) + 8
 
 
 def _entry_bound(name: str) -> int:
@@ -237,13 +238,12 @@ class PartWriter:
     def _placed(self, pending: _Pending, budget: _Budget, entries: IO[bytes]) -> _Pending:
         """Count a member in this part; its manifest line is filed once its bytes are packed."""
         budget.place(pending)
-        pending.filed = lambda packed: self._filed(packed, budget, entries)
+        pending.filed = lambda packed: self._filed(packed, entries)
         return pending
 
-    def _filed(self, packed: Packed, budget: _Budget, entries: IO[bytes]) -> None:
-        """Write a member's line into this part's manifest."""
+    def _filed(self, packed: Packed, entries: IO[bytes]) -> None:
+        """Write a member's line into this part's manifest (on the packing thread)."""
         line = manifest.entry(packed.member.name, packed.size, packed.sha256())
-        budget.manifest_bytes += len(line) + 8
         entries.write(line + b"\n")
 
     def _zip(self, members: Iterator[_Pending], index: Callable[[], int]) -> None:
@@ -286,11 +286,13 @@ class PartWriter:
         else:
             packed = Packed(pending.member)
             self._packer.submit(zip_out.begin, packed)
+            if pending.filed is None:
+                self._packer.drain()  # the manifest: every line before it is written
             pack(self._packer, pending.member, zip_out.write, packed)
             self._packer.submit(zip_out.end)
-            self._packer.drain()  # its SHA-256 is complete: the manifest line can be written
         if pending.filed is not None:
-            pending.filed(packed)
+            # After the member's last bytes, in order: the reader never waits for the packer.
+            self._packer.submit(pending.filed, packed)
 
     def _write_index(self) -> None:
         """Write the small index part: README, index.html and the manifest of every part."""
