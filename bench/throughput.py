@@ -29,8 +29,8 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -194,9 +194,12 @@ def _get_health(connection: http.client.HTTPConnection, _: Visitor) -> int:
 
 
 def burst(base: str, visitors: list[Visitor], database: str) -> dict[str, float]:
-    """Every user requests at once; figures come from the job rows when all have finished."""
+    """Every user requests at once; figures come from this burst's job rows once all finished."""
     port = int(base.rsplit(":", 1)[1])
     statuses: list[int] = []
+    engine = sa.create_engine(database)
+    with engine.connect() as conn:
+        since = conn.execute(sa.text("SELECT now()")).scalar_one()
     _parallel(
         len(visitors),
         lambda i: statuses.append(
@@ -204,19 +207,21 @@ def burst(base: str, visitors: list[Visitor], database: str) -> dict[str, float]
         ),
     )
     assert all(status == 202 for status in statuses), statuses
-    engine = sa.create_engine(database)
+    mine = "FROM archive_jobs WHERE requested_at >= :since"
     query = sa.text(
         "SELECT count(*) FILTER (WHERE status NOT IN ('queued','running')), "
-        "count(*) FILTER (WHERE status = 'succeeded') FROM archive_jobs"
+        f"count(*) FILTER (WHERE status = 'succeeded') {mine}"
     )
     with engine.connect() as conn:
-        _wait_until(lambda: conn.execute(query).one()[0] == len(visitors), seconds=900)
-        succeeded = conn.execute(query).one()[1]
+        done = lambda: conn.execute(query, {"since": since}).one()[0] == len(visitors)  # noqa: E731
+        _wait_until(done, seconds=900)
+        succeeded = conn.execute(query, {"since": since}).one()[1]
         rows = conn.execute(
             sa.text(
                 "SELECT extract(epoch FROM started_at - requested_at), requested_at, finished_at "
-                "FROM archive_jobs WHERE status = 'succeeded'"
-            )
+                f"{mine} AND status = 'succeeded'"
+            ),
+            {"since": since},
         ).all()
     engine.dispose()
     waits = sorted(float(row[0]) for row in rows)
@@ -227,6 +232,15 @@ def burst(base: str, visitors: list[Visitor], database: str) -> dict[str, float]
         "start_p50": waits[len(waits) // 2],
         "start_p99": waits[min(len(waits) - 1, int(len(waits) * 0.99))],
     }
+
+
+def idle(database: str) -> None:
+    """Wait until no job is queued or running, so each timed phase starts from a quiet worker."""
+    engine = sa.create_engine(database)
+    query = sa.text("SELECT count(*) FROM archive_jobs WHERE status IN ('queued','running')")
+    with engine.connect() as conn:
+        _wait_until(lambda: conn.execute(query).scalar_one() == 0, seconds=900)
+    engine.dispose()
 
 
 def load(
@@ -261,62 +275,95 @@ def load(
     }
 
 
-def measure(root: Path, args: argparse.Namespace) -> dict[str, float]:
-    """Seed a fresh workspace, start the servers from `root`, and run both phases."""
-    with workspace() as ws:
-        seed(ws, args.users)
-        with servers(ws, args.port, root) as base:
-            visitors = log_everyone_in(base, args.users)
-            figures = burst(base, visitors, ws.database)
-            runs: dict[str, list[float]] = {"post": [], "health": []}
-            for _ in range(args.rounds):  # alternating, so drift in speed hits both alike
-                for name, send in (("health", _get_health), ("post", _post)):
-                    done = load(base, visitors[: args.clients], args.seconds, send)
-                    runs[name].append(done["rps"])
-                    figures[f"{name}_p99"] = max(figures.get(f"{name}_p99", 0), done["p99"])
-                    figures["errors"] = figures.get("errors", 0) + done["errors"]
-    figures["health"] = statistics.median(runs["health"])
-    figures["post"] = statistics.median(runs["post"])
-    figures["ratio"] = statistics.median(
-        p / h for p, h in zip(runs["post"], runs["health"], strict=True)
-    )
-    return figures
+@dataclass
+class Tree:
+    """A source tree being measured: its servers, logged-in users and figures."""
+
+    name: str
+    base: str
+    database: str
+    visitors: list[Visitor]
+    runs: dict[str, list[float]] = field(default_factory=dict)
+    worst: dict[str, float] = field(default_factory=dict)
+
+    def note(self, name: str, value: float) -> None:
+        """Keep one run's figure."""
+        self.runs.setdefault(name, []).append(value)
+
+    def median(self, name: str) -> float:
+        """The median of a figure over the runs."""
+        return statistics.median(self.runs[name])
+
+
+def start(stack: ExitStack, name: str, root: Path, port: int, users: int) -> Tree:
+    """Seed a fresh workspace, start the servers from `root`, and log every user in."""
+    ws = stack.enter_context(workspace())
+    seed(ws, users)
+    base = stack.enter_context(servers(ws, port, root))
+    return Tree(name, base, ws.database, log_everyone_in(base, users))
+
+
+def measure(trees: list[Tree], args: argparse.Namespace) -> None:
+    """Bursts, then request rates; each round runs every tree in turn, so drift hits all alike."""
+    for _ in range(args.rounds):
+        for tree in trees:
+            for key, value in burst(tree.base, tree.visitors, tree.database).items():
+                tree.note(key, value)
+    for _ in range(args.rounds):
+        for tree in trees:
+            rates = {}
+            for name, send in (("health", _get_health), ("post", _post)):
+                idle(tree.database)
+                done = load(tree.base, tree.visitors[: args.clients], args.seconds, send)
+                rates[name] = done["rps"]
+                tree.note(name, done["rps"])
+                tree.worst[f"{name}_p99"] = max(tree.worst.get(f"{name}_p99", 0), done["p99"])
+                tree.worst["errors"] = tree.worst.get("errors", 0) + done["errors"]
+            tree.note("ratio", rates["post"] / rates["health"])
 
 
 def main() -> None:
-    """Measure the given trees (this one last) and print one table with the ratios."""
+    """Measure the given trees side by side and print one table with the ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=135)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--baseline", type=Path, help="another source tree to measure first")
+    parser.add_argument("--baseline", type=Path, help="another source tree to measure alongside")
     parser.add_argument("--port", type=int, default=18000 + secrets.randbelow(1000))
     args = parser.parse_args()
-    trees = [("baseline", args.baseline)] if args.baseline else []
+    named = [("baseline", args.baseline)] if args.baseline else []
     print(
-        f"{args.users} users request at once (25 notes, 3 files each); then {args.clients} "
-        f"keep-alive clients, {args.seconds:.0f} s a run, {args.rounds} alternating runs"
+        f"{args.users} users request at once (25 notes, 3 files each), {args.rounds} bursts; "
+        f"then {args.clients} keep-alive clients, {args.seconds:.0f} s a run, {args.rounds} "
+        "rounds; every tree in turn in each round; medians"
     )
+    with ExitStack() as stack:
+        trees = [
+            start(stack, name, root, args.port + i, args.users)
+            for i, (name, root) in enumerate([*named, ("this tree", ROOT)])
+        ]
+        measure(trees, args)
     print(
         "| tree | archives | archives/s | request-to-start p50 s | p99 s | GET /healthz req/s "
         "| POST /api/archives req/s | POST p99 ms | POST/healthz | errors |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    results = []
-    for name, root in [*trees, ("this tree", ROOT)]:
-        f = measure(root, args)
-        results.append(f)
+    for t in trees:
         print(
-            f"| {name} | {f['archives']:.0f} | {f['per_second']:.1f} | {f['start_p50']:.2f} | "
-            f"{f['start_p99']:.2f} | {f['health']:.0f} | {f['post']:.0f} | {f['post_p99']:.0f} "
-            f"| {f['ratio']:.2f} | {f['errors']:.0f} |",
+            f"| {t.name} | {sum(t.runs['archives']):.0f} | {t.median('per_second'):.1f} | "
+            f"{t.median('start_p50'):.2f} | {t.median('start_p99'):.2f} | "
+            f"{t.median('health'):.0f} | {t.median('post'):.0f} | {t.worst['post_p99']:.0f} | "
+            f"{t.median('ratio'):.2f} | {t.worst['errors']:.0f} |",
             flush=True,
         )
-    if trees:
+    if named:
+        base, this = trees
+        pairs = zip(this.runs["per_second"], base.runs["per_second"], strict=True)
+        ratios = sorted(round(a / b, 2) for a, b in pairs)
         print(
-            f"\narchives/s: {results[1]['per_second'] / results[0]['per_second']:.2f}x the "
-            "baseline's in the same run"
+            f"\narchives/s: {statistics.median(ratios):.2f}x the baseline's "
+            f"(median of the rounds' ratios {ratios})"
         )
 
 
