@@ -24,11 +24,12 @@ from webapp.archives.builder.errors import ArchiveError
 
 MODE = 0o644
 # Chunks handed over and not yet packed: bounds memory at DEPTH x GATHER.
-DEPTH = 4
+DEPTH = 2
 # Bytes gathered into one hand-over. Each GIL-releasing call on the packing thread (CRC,
 # hash, deflate, write) waits up to the 5 ms switch interval to get the GIL back from the
-# formatting thread, so the packer needs few, large calls: 4 MiB made a 1M-note build 0.90x
-# the wall time of 64 KiB (4 alternating pairs, same CPU), at 7 MiB more peak RSS.
+# formatting thread, so the packer needs few, large calls: 4 MiB (4 in flight) made a 1M-note
+# build 0.90x the wall time of 64 KiB (4 alternating pairs, same CPU), but peaked at 143 MiB;
+# 2 in flight keep the worker under the 150 MB bound.
 GATHER = 4 * 1024 * 1024
 _LOCAL = struct.Struct("<4sHHH4sIIIHH")
 _CENTRAL = struct.Struct("<4sBBBBHH4sIIIHHHHHII")
