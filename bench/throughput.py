@@ -20,11 +20,9 @@ import argparse
 import http.client
 import http.cookiejar
 import os
-import re
 import secrets
 import statistics
 import subprocess
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -35,18 +33,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from common import BIN, ROOT, Workspace, workspace
+from visitors import PASSWORD, Visitor, get_health, load, log_everyone_in, parallel, post
 
-PASSWORD = "a long benchmark password 42"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
-
-
-@dataclass(frozen=True)
-class Visitor:
-    """A logged-in user's cookies and CSRF token, ready for keep-alive requests."""
-
-    cookie: str
-    token: str
 
 
 def seed(ws: Workspace, users: int) -> None:
@@ -128,71 +117,6 @@ def _wait_until(ready: Callable[[], bool], seconds: float = 60) -> None:
     raise TimeoutError("the servers did not start")
 
 
-def log_in(base: str, email: str) -> Visitor:
-    """Log in through the form as a browser does, and read the token pages carry."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-    def token(path: str) -> str:
-        """The CSRF token of a page."""
-        match = META.search(opener.open(base + path, timeout=60).read().decode())
-        assert match, f"no csrf token on {path}"
-        return match.group(1)
-
-    form = {"email": email, "password": PASSWORD, "csrf_token": token("/auth/login")}
-    opener.open(base + "/auth/login", urllib.parse.urlencode(form).encode(), timeout=60)
-    api_token = token("/notes")  # may set the session cookie: read the jar after it
-    return Visitor("; ".join(f"{c.name}={c.value}" for c in jar), api_token)
-
-
-def log_everyone_in(base: str, users: int, threads: int = 8) -> list[Visitor]:
-    """Log every user in, a few at a time (Argon2 is slow on purpose), retrying a failure."""
-    visitors: list[Visitor] = [Visitor("", "")] * users
-
-    def worker(first: int) -> None:
-        """Log in users first, first + threads, ..."""
-        for index in range(first, users, threads):
-            for attempt in range(3):
-                try:
-                    visitors[index] = log_in(base, f"load{index}@example.com")
-                    break
-                except OSError:
-                    if attempt == 2:
-                        raise
-
-    _parallel(threads, worker)
-    assert all(v.cookie for v in visitors), "some users could not log in"
-    return visitors
-
-
-def _parallel(count: int, work: Callable[[int], None]) -> None:
-    """Run work(0..count-1) on as many threads, started together."""
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
-def _post(connection: http.client.HTTPConnection, visitor: Visitor) -> int:
-    """Send POST /api/archives on a kept-alive connection; return the status."""
-    headers = {"Cookie": visitor.cookie, "X-CSRFToken": visitor.token, "Content-Length": "0"}
-    connection.request("POST", "/api/archives", headers=headers)
-    response = connection.getresponse()
-    body = response.read()
-    if response.status == 400:
-        raise RuntimeError(f"POST /api/archives refused: {body[:300]!r}")
-    return response.status
-
-
-def _get_health(connection: http.client.HTTPConnection, _: Visitor) -> int:
-    """Send GET /healthz on a kept-alive connection; return the status."""
-    connection.request("GET", "/healthz")
-    response = connection.getresponse()
-    response.read()
-    return response.status
-
-
 def burst(base: str, visitors: list[Visitor], database: str) -> dict[str, float]:
     """Every user requests at once; figures come from this burst's job rows once all finished."""
     port = int(base.rsplit(":", 1)[1])
@@ -200,10 +124,10 @@ def burst(base: str, visitors: list[Visitor], database: str) -> dict[str, float]
     engine = sa.create_engine(database)
     with engine.connect() as conn:
         since = conn.execute(sa.text("SELECT now()")).scalar_one()
-    _parallel(
+    parallel(
         len(visitors),
         lambda i: statuses.append(
-            _post(http.client.HTTPConnection("127.0.0.1", port, timeout=120), visitors[i])
+            post(http.client.HTTPConnection("127.0.0.1", port, timeout=120), visitors[i])
         ),
     )
     assert all(status == 202 for status in statuses), statuses
@@ -243,38 +167,6 @@ def idle(database: str) -> None:
     engine.dispose()
 
 
-def load(
-    base: str,
-    visitors: list[Visitor],
-    seconds: float,
-    send: Callable[[http.client.HTTPConnection, Visitor], int],
-) -> dict[str, float]:
-    """Each visitor sends requests back to back for `seconds`; return req/s and latencies."""
-    port = int(base.rsplit(":", 1)[1])
-    latencies: list[float] = []
-    errors: list[int] = []
-    deadline = time.monotonic() + seconds
-
-    def client(index: int) -> None:
-        """One keep-alive client."""
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        while (started := time.monotonic()) < deadline:
-            status = send(connection, visitors[index])
-            latencies.append(time.monotonic() - started)
-            if status >= 500 or status in (401, 403):
-                errors.append(status)
-        connection.close()
-
-    _parallel(len(visitors), client)
-    latencies.sort()
-    return {
-        "rps": len(latencies) / seconds,
-        "p50": latencies[len(latencies) // 2] * 1000,
-        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
-        "errors": len(errors),
-    }
-
-
 @dataclass
 class Tree:
     """A source tree being measured: its workspace, logged-in users and figures."""
@@ -309,7 +201,7 @@ def measure(trees: list[Tree], args: argparse.Namespace) -> None:
                 for key, value in burst(base, tree.visitors, tree.ws.database).items():
                     tree.note(key, value)
                 rates = {}
-                for name, send in (("health", _get_health), ("post", _post)):
+                for name, send in (("health", get_health), ("post", post)):
                     idle(tree.ws.database)
                     done = load(base, tree.visitors[: args.clients], args.seconds, send)
                     rates[name] = done["rps"]
