@@ -13,14 +13,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.support.chains import EVERYTHING, INCREMENTAL, Account
+from tests.support.chains import EVERYTHING, INCREMENTAL, signed_up
 from tests.support.http import PASSWORD, csrf_token, login, sign_up
 from tests.support.migrations import migrate
 from tests.support.settings import SECRET
 from webapp import create_app
 from webapp.archives.models import ArchiveJob
 from webapp.archives.storage import scratch_path
-from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.notes.models import Note
 
@@ -132,15 +131,7 @@ def test_a_full_archive_and_three_increments_imported_in_order_give_the_last_sta
     clean_state: Flask, second_instance: Flask
 ) -> None:
     # Given a chain from an account whose notes and files were added, edited and deleted
-    client = clean_state.test_client()
-    sign_up(client, "chain@example.com")
-    with clean_state.app_context():
-        user_id = db.session.scalar(sa.select(User.id).where(User.email == "chain@example.com"))
-    account = Account(clean_state, client, int(user_id or 0))
-    for _ in range(6):
-        account.add_note()
-    for _ in range(3):
-        account.add_file()
+    account = signed_up(clean_state, "chain@example.com", notes=6, files=3)
     chain = [account.archive(EVERYTHING)]
     for _ in range(3):
         account.change()

@@ -26,6 +26,7 @@ from tests.support.chains import (
     manifest,
     rebuilt,
     sha256,
+    signed_up,
 )
 from tests.support.http import api, csrf_token, sign_up
 from tests.support.jobs import wait_for_job
@@ -34,7 +35,6 @@ from tests.support.settings import LIMITS_PREFIX, SECRET
 from webapp import create_app
 from webapp.archives.selection import Selection
 from webapp.archives.verify import verify_archive, verify_chain
-from webapp.auth.models import User
 from webapp.extensions import db
 
 # Events the chain cannot hold: written after the last increment's snapshot, by archiving.
@@ -71,16 +71,7 @@ def account_app(
 
 @pytest.fixture
 def account(account_app: Flask) -> Account:
-    client = account_app.test_client()
-    sign_up(client, "changing@example.com")
-    with account_app.app_context():
-        user_id = db.session.scalar(sa.select(User.id).where(User.email == "changing@example.com"))
-    found = Account(account_app, client, int(user_id or 0))
-    for _ in range(6):
-        found.add_note()
-    for _ in range(3):
-        found.add_file()
-    return found
+    return signed_up(account_app, "changing@example.com", notes=6, files=3)
 
 
 def assert_same_account(chain: State, full: State) -> None:
@@ -169,13 +160,8 @@ def test_an_increment_continues_only_an_archive_of_the_same_selection(account: A
 
 
 def test_an_increment_through_the_api_on_the_worker(clean_state: Flask, worker: Any) -> None:
-    client = clean_state.test_client()
-    sign_up(client, "worker-chain@example.com")
-    with clean_state.app_context():
-        user_id = db.session.scalar(sa.select(User.id))
-    account = Account(clean_state, client, int(user_id or 0))
-    for _ in range(3):
-        account.add_note()
+    account = signed_up(clean_state, "worker-chain@example.com", notes=3)
+    client = account.client
     first = api(client, "POST", "/api/archives")
     assert wait_for_job(clean_state, first.json["id"]).status == "succeeded"
     account.delete_note()
@@ -243,11 +229,7 @@ def test_a_write_begun_before_a_build_and_committed_during_it_is_in_the_next_inc
 ) -> None:
     # Given a transaction that changed a note before the build took its snapshot (a clock
     # watermark would place it in the past) and commits while the build runs
-    client = clean_state.test_client()
-    sign_up(client, "slow-writer@example.com")
-    with clean_state.app_context():
-        user_id = db.session.scalar(sa.select(User.id))
-    account = Account(clean_state, client, int(user_id or 0))
+    account = signed_up(clean_state, "slow-writer@example.com")
     target = account.add_note()
     chain = [account.archive(EVERYTHING)]
     with clean_state.app_context():

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.http import api, csrf_token
+from tests.support.http import api, csrf_token, sign_up
 from webapp.archives import actions, runner, storage, transitions
 from webapp.archives.models import ArchiveJob
 from webapp.archives.selection import Selection
@@ -158,3 +158,17 @@ def rebuilt(*paths: Path) -> State:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def signed_up(app: Flask, email: str, notes: int = 0, files: int = 0) -> Account:
+    """A new user, signed up through the pages, with some notes and files to change."""
+    client = app.test_client()
+    sign_up(client, email)
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
+    account = Account(app, client, int(user_id or 0))
+    for _ in range(notes):
+        account.add_note()
+    for _ in range(files):
+        account.add_file()
+    return account
