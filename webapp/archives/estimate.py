@@ -15,7 +15,7 @@ from webapp.auth.models import ActivityEvent
 from webapp.notes.models import Attachment, Note
 
 # Bytes an archive adds beyond its records' own text, measured on built archives
-# (tests/integration/test_estimate.py holds the estimate to 10 % of the real size).
+# (tests/integration/test_selection.py holds the estimate to 10 % of the real size).
 FIXED = 5_800  # README.txt, index.html's frame, manifest head, the profile
 SECTION_FIXED = 1_900  # a section's schema, headers, manifest lines and index.html table
 ROW = {"notes": 207, "files": 560, "activity": 230}  # JSON + CSV + manifest beyond the text
