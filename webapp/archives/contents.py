@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
@@ -99,11 +100,30 @@ def _profile(conn: Connection, user_id: int) -> Iterator[dict[str, Any]]:
     return _stream(conn, sa.select(*columns).where(User.id == user_id))
 
 
+NOTE_COLUMNS = (Note.id, Note.title, Note.body, Note.created_at, Note.updated_at)
+ACTIVITY_COLUMNS = (
+    ActivityEvent.id,
+    ActivityEvent.kind,
+    ActivityEvent.created_at,
+    ActivityEvent.ip,
+    ActivityEvent.user_agent,
+    ActivityEvent.detail,
+)
+
+
+def _rows_of(model: Any, columns: tuple[Any, ...], span: Span) -> Callable[[int], Select[Any]]:
+    """A user's rows of a table in the span, oldest first: the one query of both paths."""
+
+    def query(user_id: int) -> Select[Any]:
+        """Select the user's rows."""
+        return sa.select(*columns).where(_matching(model, user_id, span)).order_by(model.id)
+
+    return query
+
+
 def _notes(conn: Connection, user_id: int, span: Span) -> Iterator[dict[str, Any]]:
     """Yield the user's notes in range, oldest first."""
-    columns = (Note.id, Note.title, Note.body, Note.created_at, Note.updated_at)
-    query = sa.select(*columns).where(_matching(Note, user_id, span)).order_by(Note.id)
-    return _stream(conn, query)
+    return _stream(conn, _rows_of(Note, NOTE_COLUMNS, span)(user_id))
 
 
 def _attachments(conn: Connection, user_id: int, span: Span) -> Iterator[dict[str, Any]]:
@@ -151,16 +171,7 @@ def _file_refs(conn: Connection, user_id: int, span: Span) -> Iterator[FileRef]:
 
 def _activity(conn: Connection, user_id: int, span: Span) -> Iterator[dict[str, Any]]:
     """Yield the account's activity events in range, oldest first."""
-    columns = (
-        ActivityEvent.id,
-        ActivityEvent.kind,
-        ActivityEvent.created_at,
-        ActivityEvent.ip,
-        ActivityEvent.user_agent,
-        ActivityEvent.detail,
-    )
-    query = sa.select(*columns).where(_matching(ActivityEvent, user_id, span))
-    return _stream(conn, query.order_by(ActivityEvent.id))
+    return _stream(conn, _rows_of(ActivityEvent, ACTIVITY_COLUMNS, span)(user_id))
 
 
 def _profile_count(conn: Connection, user_id: int) -> int:
@@ -210,13 +221,7 @@ def _notes_section(span: Span) -> Section:
         ),
         _counter(Note, span),
         partial(_notes, span=span),
-        bulk=copy_bulk(
-            "notes",
-            ("id", "title", "body", "created_at", "updated_at"),
-            span.selection.since,
-            span.selection.until,
-            span.newer,
-        ),
+        bulk=copy_bulk(_rows_of(Note, NOTE_COLUMNS, span)),
     )
 
 
@@ -242,7 +247,6 @@ def _files_section(span: Span) -> Section:
 
 def _activity_section(span: Span) -> Section:
     """The account's activity events in range."""
-    columns = ("id", "kind", "created_at", "ip", "user_agent", "detail")
     return Section(
         "activity",
         "Logins and archive events on your account",
@@ -256,9 +260,7 @@ def _activity_section(span: Span) -> Section:
         ),
         _counter(ActivityEvent, span),
         partial(_activity, span=span),
-        bulk=copy_bulk(
-            "activity_events", columns, span.selection.since, span.selection.until, span.newer
-        ),
+        bulk=copy_bulk(_rows_of(ActivityEvent, ACTIVITY_COLUMNS, span)),
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.engine import Connection
 
 from webapp.archives.builder.spec import Bulk
@@ -25,27 +26,14 @@ def _copy(conn: Connection, statement: str) -> Iterator[bytes]:
         cursor.close()
 
 
-def created_between(since: datetime | None, until: datetime | None) -> str:
-    """SQL for created_at in [since, until); COPY takes no bound parameters."""
-    # Only a datetime's own ISO text reaches the SQL, so nothing can be injected through it.
-    bounds = [f"created_at >= '{since.isoformat()}'::timestamptz"] if since else []
-    bounds += [f"created_at < '{until.isoformat()}'::timestamptz"] if until else []
-    return "".join(f" AND {bound}" for bound in bounds)
-
-
-def copy_bulk(
-    table: str,
-    columns: tuple[str, ...],
-    since: datetime | None = None,
-    until: datetime | None = None,
-    newer: str | None = None,
-) -> Bulk:
-    """Describe a user's rows of `table` in [since, until) and `newer` (SQL) as COPY text."""
-    narrower = created_between(since, until) + (f" AND {newer}" if newer else "")
+def copy_bulk(query: Callable[[int], Select[Any]]) -> Bulk:
+    """Describe the rows `query` selects for a user (its columns, in order) as COPY text."""
 
     def rows(conn: Connection, user_id: int) -> Iterator[bytes]:
-        """COPY one user's rows in range, oldest first."""
-        where = f"WHERE user_id = {int(user_id)}{narrower} ORDER BY id"
-        return _copy(conn, f"COPY (SELECT {', '.join(columns)} FROM {table} {where}) TO STDOUT")
+        """COPY the rows the section's own query selects; COPY takes no bound parameters."""
+        literal = query(user_id).compile(
+            dialect=conn.dialect, compile_kwargs={"literal_binds": True}
+        )
+        return _copy(conn, f"COPY ({literal}) TO STDOUT")
 
     return Bulk(available=lambda conn: conn.dialect.name == "postgresql", rows=rows)
