@@ -58,8 +58,7 @@ def index() -> str | Response:
         else:
             flash("Note saved.", "success")
             return redirect(url_for("notes.index"))
-    page = _newest_first(Note)
-    return render_template("notes/index.html", form=form, page=page)
+    return render_template("notes/index.html", form=form, page=_newest_first(Note))
 
 
 @bp.route("/notes/<int:note_id>/edit", methods=["GET", "POST"])
