@@ -12,7 +12,6 @@ from webapp.archives.selection import SECTION_NAMES, Selection, from_query
 
 def test_no_body_or_an_empty_one_means_everything() -> None:
     assert Selection.parse(None) == Selection.parse({}) == Selection.everything()
-    assert Selection.everything().is_everything
     assert Selection.everything().to_json() == {
         "sections": ["profile", "notes", "files", "activity"],
         "since": None,

@@ -51,11 +51,6 @@ class Selection:
         """The chosen sections in archive order."""
         return tuple(name for name in SECTION_NAMES if name in self.sections)
 
-    @property
-    def is_everything(self) -> bool:
-        """Tell whether this selects all that a plain request would."""
-        return self == Selection.everything()
-
     def to_json(self) -> dict[str, Any]:
         """Describe the selection as stored on the job, shown in its JSON and the manifest."""
         return {

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from webapp.archives import actions, wording
 from webapp.archives.access import owned_job, recent_login_required
 from webapp.archives.estimate import estimate
-from webapp.archives.selection import SECTION_NAMES, Selection
+from webapp.archives.selection import FIELDS, SECTION_NAMES, Selection
 from webapp.archives.serialize import job_json
 from webapp.auth import intent
 from webapp.auth.session import login_required
@@ -35,7 +35,6 @@ from webapp.types import utcnow
 START_DOWNLOAD = "start_download"
 # The selection last estimated on the page, so a request resumed after the password keeps it.
 CHOSEN = "archive_selection"
-FORM_FIELDS = ("sections", "since", "until", "incremental")
 
 pages_bp = Blueprint(
     "archives_pages", __name__, url_prefix="/archives", template_folder="templates"
@@ -44,7 +43,7 @@ pages_bp = Blueprint(
 
 def form_selection(fields: MultiDict[str, str]) -> Selection:
     """Read the page's checkboxes and dates; a page opened without them means everything."""
-    if not any(name in fields for name in FORM_FIELDS):
+    if not any(name in fields for name in FIELDS):
         return Selection.everything()
     return Selection.parse(
         {
@@ -166,7 +165,7 @@ def request_archive() -> Response:
         except ValueError as exc:
             # Back to the choice as it was sent, so the user corrects it rather than retypes it.
             flash(_in_page_words(str(exc)), "error")
-            chosen: dict[str, Any] = {name: request.form.getlist(name) for name in FORM_FIELDS}
+            chosen: dict[str, Any] = {name: request.form.getlist(name) for name in FIELDS}
             return redirect(url_for("archives_pages.index", **chosen))
         return _request_and_say(selection)
     return redirect(url_for("archives_pages.index"))
