@@ -14,8 +14,8 @@ import orjson
 
 from webapp.archives.builder.content import FORMAT
 from webapp.archives.builder.parts import part_path
+from webapp.storage.hashing import CHUNK, file_digest
 
-CHUNK = 1024 * 1024
 VERSIONS = (1, 2)
 
 
@@ -101,7 +101,7 @@ def verify_chain(paths: Sequence[Path]) -> Report:
         if previous is None and continues:
             report.problems.append(f"{path.name}: an increment; a chain starts with a full one")
         elif previous is not None and (
-            not isinstance(continues, dict) or continues.get("sha256") != _digest(previous)[1]
+            not isinstance(continues, dict) or continues.get("sha256") != file_digest(previous)[1]
         ):
             report.problems.append(f"{path.name}: does not continue {previous.name}")
         previous = path
@@ -124,7 +124,7 @@ def _verify_part(
     if not path.is_file():
         report.problems.append(f"{label}: missing")
         return
-    size, sha256 = _digest(path)
+    size, sha256 = file_digest(path)
     if (size, sha256) != (listed["size"], listed["sha256"]):
         report.problems.append(f"{label}: size or SHA-256 differs from the index")
     part = verify_archive(path)
@@ -136,16 +136,6 @@ def _verify_part(
             part.problems.append("belongs to another archive")
     report.add(part, label)
     report.parts += 1
-
-
-def _digest(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 of a whole file, read as a stream."""
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as source:
-        while chunk := source.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
 
 
 def _check_member(

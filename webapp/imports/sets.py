@@ -7,20 +7,20 @@ message names the part, so the user knows which file to fetch again.
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from pathlib import PurePath
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from webapp.archives.builder.parts import part_path
 from webapp.imports.bundle import MANIFEST, Bundle, Given
 from webapp.imports.records import first_error, validator
 from webapp.imports.refusal import ImportRefused
+from webapp.storage.hashing import CHUNK, file_digest
 
-CHUNK = 1024 * 1024
 HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 LISTING = {
     "type": "array",
@@ -80,7 +80,7 @@ def match_parts(
     by_digest = {(entry["size"], entry["sha256"]): entry for entry in listing}
     found: dict[int, int] = {}
     for position, (given, archive) in enumerate(others, start=1):
-        entry = by_digest.get(_digest(given, advance))
+        entry = by_digest.get(file_digest(given.path, advance))
         if entry is None:
             raise ImportRefused("checksum_mismatch", _stranger(head, given, archive))
         if entry["index"] in found:
@@ -102,7 +102,7 @@ def match_parts(
 
 def _part_name(root: str, index: int) -> str:
     """The name part `index` was downloaded under, beside an index part of this name."""
-    return f"{PurePath(root).stem}.part{index}.zip"
+    return part_path(Path(root), index).name
 
 
 def _check_listing(listing: Any) -> None:
@@ -113,17 +113,6 @@ def _check_listing(listing: Any) -> None:
     indexes = [entry["index"] for entry in listing]
     if len(set(indexes)) != len(indexes):
         raise ImportRefused("schema_invalid", "manifest.json lists a part twice.")
-
-
-def _digest(given: Given, advance: Callable[[int], None]) -> tuple[int, str]:
-    """A whole file's size and SHA-256, read as a stream."""
-    digest, size = hashlib.sha256(), 0
-    with given.path.open("rb") as source:
-        while chunk := source.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            advance(len(chunk))
-    return size, digest.hexdigest()
 
 
 def _stranger(head: dict[str, Any], given: Given, archive: zipfile.ZipFile) -> str:

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from pathlib import Path
 from typing import BinaryIO
 
 from isal import isal_zlib
 
 CHUNK = 1024 * 1024
+
+
+def file_digest(path: Path, advance: Callable[[int], None] | None = None) -> tuple[int, str]:
+    """A whole file's size and SHA-256, read as a stream; `advance` hears of each chunk."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            if advance is not None:
+                advance(len(chunk))
+    return size, digest.hexdigest()
 
 
 class HashingReader:
