@@ -9,6 +9,7 @@ import uuid
 import zlib
 from datetime import timedelta
 
+import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
@@ -155,6 +156,30 @@ def test_big_upload_streams_in_with_sha256_and_crc32_and_comes_back_exact(
         "filename*=UTF-8''holiday%20%C3%BCn%C3%AFcode.mp4" in answer.headers["Content-Disposition"]
     )
     session.close()
+
+
+@pytest.mark.parametrize("name", ["photo.jpg", "notes.txt"])
+def test_upload_changed_in_the_store_at_its_size_fails_the_build(backend: Flask, name: str) -> None:
+    # Given an upload (a photo is stored in the archive, a text deflated), whose stored bytes
+    # are then replaced by as many other bytes, its recorded size and checksums kept
+    client = backend.test_client()
+    sign_up(client, "changed@example.com")
+    data = b"the bytes that were uploaded\n" * 4096
+    assert upload(backend, client, data, name) == 302
+    with backend.app_context():
+        row = db.session.scalars(sa.select(Attachment)).one()
+        assert row.crc32 == zlib.crc32(data)
+        store().write(UPLOADS, row.storage_key, io.BytesIO(data.upper()))
+
+    # When the archive is built
+    built = backend.test_cli_runner().invoke(args=["archives", "build", "changed@example.com"])
+
+    # Then the build fails with file_changed, and no archive is left in the store
+    assert built.exit_code == 1 and "failed: " in built.output, built.output
+    with backend.app_context():
+        job = db.session.scalars(sa.select(ArchiveJob)).one()
+        assert job.error_code == "file_changed"
+    assert stored_keys(backend, ARCHIVES) == []
 
 
 def test_local_download_is_handed_to_nginx_when_accel_redirect_is_set(clean_state: Flask) -> None:

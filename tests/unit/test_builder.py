@@ -190,8 +190,27 @@ def test_stored_file_with_its_upload_crc_is_written_whole_and_checks_out(tmp_pat
         assert archive.read("files/p.jpg") == data
 
 
-def test_stored_file_changed_since_its_upload_crc_fails(tmp_path: Path) -> None:
-    ref = stored_file(tmp_path, "p.jpg", b"original", compress=False)
+@pytest.mark.parametrize("compress", [True, False])
+def test_file_with_its_upload_crc_goes_in_the_manifest_with_its_upload_sha256(
+    tmp_path: Path, compress: bool
+) -> None:
+    data = b"a line of text\n" * 50_000
+    plain = stored_file(tmp_path, "f.txt", data, compress)
+    ref = dataclasses.replace(plain, crc32=zlib.crc32(data))
+    target = build(tmp_path, [files_section([ref])])
+    assert verify_archive(target).ok
+    with zipfile.ZipFile(target) as archive:
+        listed = orjson.loads(archive.read("manifest.json"))["files"]
+        assert archive.read("files/f.txt") == data
+    [entry] = [entry for entry in listed if entry["path"] == "files/f.txt"]
+    assert entry == {"path": "files/f.txt", "size": len(data), "sha256": plain.sha256}
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_file_changed_at_its_size_since_its_upload_crc_fails(
+    tmp_path: Path, compress: bool
+) -> None:
+    ref = stored_file(tmp_path, "p.jpg", b"original", compress)
     ref = dataclasses.replace(ref, crc32=zlib.crc32(b"original"))
     (tmp_path / "p.jpg").write_bytes(b"tampered")
     with pytest.raises(ArchiveError) as failure:

@@ -53,6 +53,9 @@ class Member:
     chunks: Any  # Iterable[bytes]
     stored: tuple[int, int] | None = None
     expect: str | None = None  # the SHA-256 its bytes must have (a stored file's)
+    # The CRC-32 recorded with `expect` at upload: the bytes are checked against it as they
+    # pass, and `expect` goes in the manifest without hashing them a second time.
+    crc32: int | None = None
 
 
 @dataclass
@@ -68,9 +71,13 @@ class Packed:
 
     def sha256(self) -> str:
         """The member's SHA-256, once all its bytes are packed; a stored file's must match."""
-        sha256: str = self.digest.hexdigest()
-        if self.member.expect is not None and sha256 != self.member.expect:
-            changed = f"A stored file changed while exporting: {self.member.name}"
+        member = self.member
+        if member.expect is not None and member.crc32 is not None:
+            sha256 = member.expect if self.crc32 == member.crc32 else ""
+        else:
+            sha256 = self.digest.hexdigest()
+        if member.expect is not None and sha256 != member.expect:
+            changed = f"A stored file changed while exporting: {member.name}"
             raise ArchiveError("file_changed", changed)
         return sha256
 
@@ -157,8 +164,9 @@ def pack(
     gathered: list[bytes] = []
     size = 0
     for chunk in member.chunks:
-        if member.expect is not None:
-            # A stored file: this thread only reads it, so it hashes here; the packer deflates.
+        if member.expect is not None and member.crc32 is None:
+            # A stored file without a recorded CRC-32: this thread only reads it, so it
+            # hashes here; the packer deflates.
             packed.digest.update(chunk)
         gathered.append(chunk)
         size += len(chunk)
