@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from webapp.archives.builder import (
     Section,
     build_archive,
 )
+from webapp.archives.builder.zipper import GATHER
 from webapp.archives.verify import verify_archive
 
 OWNER = Owner(7, "owner@example.com")
@@ -217,3 +219,20 @@ def test_file_changed_at_its_size_since_its_upload_crc_fails(
         build(tmp_path, [files_section([ref])])
     assert failure.value.code == "file_changed"
     assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_files_larger_than_a_read_buffer_come_out_exact(tmp_path: Path, compress: bool) -> None:
+    # Read buffers are used again once packed: a buffer reused too early would mix files
+    first, second = os.urandom(2 * GATHER + 12345), os.urandom(GATHER + 1)
+    refs = [
+        dataclasses.replace(ref, crc32=zlib.crc32(data))
+        for ref, data in (
+            (stored_file(tmp_path, "a.bin", first, compress), first),
+            (stored_file(tmp_path, "b.bin", second, compress), second),
+        )
+    ]
+    target = build(tmp_path, [files_section(refs)])
+    assert verify_archive(target).ok
+    with zipfile.ZipFile(target) as archive:
+        assert (archive.read("files/a.bin"), archive.read("files/b.bin")) == (first, second)

@@ -10,7 +10,7 @@ from typing import BinaryIO
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
-from webapp.storage import UPLOADS, Download, Written, store
+from webapp.storage import UPLOADS, Download, Reader, Written, store
 
 
 @contextmanager
@@ -34,7 +34,7 @@ def write_upload(stream: BinaryIO) -> Written:
     return store().write(UPLOADS, secrets.token_hex(16), stream)
 
 
-def open_upload(storage_key: str) -> AbstractContextManager[BinaryIO]:
+def open_upload(storage_key: str) -> AbstractContextManager[Reader]:
     """Open a stored upload for streaming; FileNotFoundError when it is gone."""
     return store().open(UPLOADS, storage_key)
 

@@ -49,6 +49,18 @@ class Download:
     sha256: str | None = None
 
 
+class Reader(Protocol):
+    """An object's bytes as a stream: read them, or read them into the caller's buffer."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Read up to size bytes (all with -1); b"" at the end."""
+        ...
+
+    def readinto(self, buffer: memoryview, /) -> int:
+        """Fill up to len(buffer) bytes; 0 at the end."""
+        ...
+
+
 class Store(Protocol):
     """A place for uploads and archives that every web and worker host can reach."""
 
@@ -62,7 +74,7 @@ class Store(Protocol):
         """Move a finished, fsynced local file into the store (multipart on s3)."""
         ...
 
-    def open(self, area: str, key: str) -> AbstractContextManager[BinaryIO]:
+    def open(self, area: str, key: str) -> AbstractContextManager[Reader]:
         """Open an object for streaming reads; FileNotFoundError when it is not there."""
         ...
 

@@ -13,7 +13,7 @@ from typing import BinaryIO
 from flask import send_file
 from werkzeug.wrappers import Response
 
-from webapp.storage.base import ARCHIVES, UPLOADS, Download, StoredObject, Written
+from webapp.storage.base import ARCHIVES, UPLOADS, Download, Reader, StoredObject, Written
 from webapp.storage.hashing import CHUNK, HashingReader
 from webapp.storage.headers import add_digest, content_disposition
 
@@ -63,7 +63,7 @@ class LocalStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
 
-    def open(self, area: str, key: str) -> AbstractContextManager[BinaryIO]:
+    def open(self, area: str, key: str) -> AbstractContextManager[Reader]:
         """Open the file; FileNotFoundError when it is gone."""
         return open(self.path(area, key), "rb")
 

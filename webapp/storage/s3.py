@@ -12,7 +12,7 @@ from boto3.s3.transfer import TransferConfig
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from webapp.storage.base import Download, StoredObject, Written
+from webapp.storage.base import Download, Reader, StoredObject, Written
 from webapp.storage.errors import guarded
 from webapp.storage.hashing import HashingReader
 from webapp.storage.headers import add_digest, content_disposition
@@ -74,19 +74,19 @@ class S3Store:
         finally:
             path.unlink(missing_ok=True)
 
-    def open(self, area: str, key: str) -> AbstractContextManager[BinaryIO]:
+    def open(self, area: str, key: str) -> AbstractContextManager[Reader]:
         """Stream an object's body; FileNotFoundError when it is not there."""
         return self._body(area, key)
 
     @contextmanager
-    def _body(self, area: str, key: str) -> Iterator[BinaryIO]:
+    def _body(self, area: str, key: str) -> Iterator[Reader]:
         """Yield the body as a file, with store errors told apart as transient or missing."""
         with guarded(key):
             body = self.client.get_object(Bucket=self.bucket, Key=self.object_key(area, key))[
                 "Body"
             ]
             try:
-                yield cast(BinaryIO, _GuardedBody(body, key))
+                yield _GuardedBody(body, key)
             finally:
                 body.close()
 
@@ -152,3 +152,8 @@ class _GuardedBody:
         """Read up to size bytes."""
         with guarded(self._key):
             return cast(bytes, self._body.read(size if size >= 0 else None))
+
+    def readinto(self, buffer: memoryview) -> int:
+        """Read into the caller's buffer, so a reader can use one buffer again and again."""
+        with guarded(self._key):
+            return cast(int, self._body.readinto(buffer))

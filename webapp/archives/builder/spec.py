@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -25,12 +25,20 @@ class Field:
     json_format: str | None = None
 
 
+class Readable(Protocol):
+    """A stored file's bytes, read into the builder's own buffers."""
+
+    def readinto(self, buffer: memoryview, /) -> int:
+        """Fill up to len(buffer) bytes; 0 at the end."""
+        ...
+
+
 @dataclass(frozen=True)
 class FileRef:
     """A stored file to copy byte for byte into the archive."""
 
     member_name: str
-    open: Callable[[], AbstractContextManager[IO[bytes]]]  # FileNotFoundError when missing
+    open: Callable[[], AbstractContextManager[Readable]]  # FileNotFoundError when missing
     size: int
     sha256: str
     compress: bool

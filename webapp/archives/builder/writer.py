@@ -13,15 +13,18 @@ from isal import isal_zlib
 from sqlalchemy.engine import Connection
 
 from webapp.archives.builder import content, manifest
+from webapp.archives.builder.buffers import Buffers
 from webapp.archives.builder.copytext import copy_rows
 from webapp.archives.builder.encoding import csv_file, json_array
 from webapp.archives.builder.errors import ArchiveError
 from webapp.archives.builder.parts import Part, write_parts
 from webapp.archives.builder.preview import Preview
-from webapp.archives.builder.spec import FileRef, Section
+from webapp.archives.builder.spec import FileRef, Readable, Section
 from webapp.archives.builder.zipper import GATHER, Member
 
 PROGRESS_EVERY = 500
+# Bytes asked of a stored file at a time (see _fill).
+READ = 1024 * 1024
 # Progress counts work, not rows: each record is written twice (JSON, then CSV) and each file
 # once but slowly, so each is worth two units; reported as items, units // UNITS.
 UNITS = 2
@@ -84,6 +87,7 @@ class _Plan:
     previews: dict[str, Preview] = field(default_factory=dict)
     units: int = 0
     total_units: int = 0
+    buffers: Buffers = field(default_factory=lambda: Buffers(GATHER))
 
     @property
     def done(self) -> int:
@@ -187,25 +191,39 @@ class _Plan:
         if not ref.compress:
             # A stored member's header carries its CRC-32: recorded at upload, or read first.
             stored = (ref.size, ref.crc32 if ref.crc32 is not None else _crc32(ref))
-        chunks = _read_file(ref)
-        return Member(ref.member_name, self.generated_at, chunks, stored, ref.sha256, ref.crc32)
+        chunks = _read_file(ref, self.buffers)
+        return Member(
+            ref.member_name,
+            self.generated_at,
+            chunks,
+            stored,
+            ref.sha256,
+            ref.crc32,
+            self.buffers.give,
+        )
 
     def _member(self, name: str, chunks: Iterable[bytes]) -> Member:
         """Describe a member to write; the packer hashes it for the manifest."""
         return Member(name, self.generated_at, chunks)
 
 
-def _read_file(ref: FileRef) -> Iterator[bytes]:
+def _read_file(ref: FileRef, buffers: Buffers) -> Iterator[memoryview]:
     """Yield exactly ref.size bytes of a stored file, or fail with a clear reason.
 
-    Reads of GATHER bytes are handed to the packer as they are, with no copy to join them.
+    Each piece fills one of `buffers` (GATHER bytes), handed to the packer as it is, with no
+    copy to join pieces; the packer gives the buffer back.
     """
     remaining = ref.size
     try:
         with ref.open() as source:
-            while remaining and (chunk := source.read(min(GATHER, remaining))):
-                remaining -= len(chunk)
-                yield chunk
+            while remaining:
+                view = buffers.take()
+                filled = _fill(source, view[: min(GATHER, remaining)])
+                if not filled:
+                    buffers.give(view)
+                    break
+                remaining -= filled
+                yield view[:filled]
     except FileNotFoundError as exc:
         raise ArchiveError("file_missing", f"A stored file is missing: {ref.member_name}") from exc
     if remaining:
@@ -214,9 +232,22 @@ def _read_file(ref: FileRef) -> Iterator[bytes]:
         )
 
 
+def _fill(source: Readable, view: memoryview) -> int:
+    """Read into `view` until it is full or the file ends, READ bytes a call.
+
+    One read of 4 MiB from the disk is slower than four of 1 MiB (0.89 s against 0.77 s for
+    1 GiB of the bench's uploads, cold; `cat` 0.74 s).
+    """
+    filled = 0
+    while filled < len(view) and (count := source.readinto(view[filled : filled + READ])):
+        filled += count
+    return filled
+
+
 def _crc32(ref: FileRef) -> int:
     """Read a file for its CRC-32 only; the pass that writes it checks its SHA-256."""
-    crc = 0
-    for chunk in _read_file(ref):
+    crc, buffers = 0, Buffers(GATHER)
+    for chunk in _read_file(ref, buffers):
         crc = isal_zlib.crc32(chunk, crc)
+        buffers.give(chunk)
     return crc

@@ -45,6 +45,7 @@ _LOCATOR = struct.Struct("<4sIQI")
 _END = struct.Struct("<4sHHHHIIH")
 _UTF8, _DESCRIBED_AFTER = 0x0800, 0x0008
 _FULL32 = 0xFFFFFFFF
+Chunk = bytes | memoryview  # a file's piece stays in the buffer it was read into
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Member:
     # The CRC-32 recorded with `expect` at upload: the bytes are checked against it as they
     # pass, and `expect` goes in the manifest without hashing them a second time.
     crc32: int | None = None
+    # Takes back a chunk's buffer once packed (chunks read into reused buffers).
+    recycle: Callable[[memoryview], None] | None = None
 
 
 @dataclass
@@ -127,7 +130,7 @@ class Packer:
 class _Stream:
     """A member's bytes on the packing thread: CRC-32, sizes, deflate, then to a sink."""
 
-    def __init__(self, packed: Packed, sink: Callable[[bytes], object]) -> None:
+    def __init__(self, packed: Packed, sink: Callable[[Chunk], object]) -> None:
         """Pack into `packed`'s figures, writing what comes out to `sink`."""
         self.packed = packed
         self._sink = sink
@@ -137,20 +140,23 @@ class _Stream:
             else None
         )
 
-    def feed(self, chunk: bytes) -> None:
-        """Pack one chunk."""
+    def feed(self, chunk: Chunk) -> None:
+        """Pack one chunk, then give its buffer back if it was read into one."""
         self.packed.crc32 = isal_zlib.crc32(chunk, self.packed.crc32)
         if self.packed.member.expect is None:
             self.packed.digest.update(chunk)
         self.packed.size += len(chunk)
         self._out(self._deflate.compress(chunk) if self._deflate is not None else chunk)
+        recycle = self.packed.member.recycle
+        if recycle is not None and isinstance(chunk, memoryview):
+            recycle(chunk)
 
     def finish(self) -> None:
         """End the deflate stream."""
         if self._deflate is not None:
             self._out(self._deflate.flush())
 
-    def _out(self, data: bytes) -> None:
+    def _out(self, data: Chunk) -> None:
         """Count and pass on packed bytes."""
         if data:
             self.packed.packed += len(data)
@@ -158,13 +164,13 @@ class _Stream:
 
 
 def pack(
-    packer: Packer, member: Member, sink: Callable[[bytes], object], packed: Packed | None = None
+    packer: Packer, member: Member, sink: Callable[[Chunk], object], packed: Packed | None = None
 ) -> Packed:
     """Hand every chunk of a member to the packer; the figures are complete once drained."""
     packed = packed or Packed(member)
     stream = _Stream(packed, sink)
     # Pieces travel together: each hand-over costs the packer GIL round trips (see GATHER).
-    gathered: list[bytes] = []
+    gathered: list[Chunk] = []
     size = 0
     for chunk in member.chunks:
         if member.expect is not None and member.crc32 is None:
@@ -174,12 +180,17 @@ def pack(
         gathered.append(chunk)
         size += len(chunk)
         if size >= GATHER:
-            packer.submit(stream.feed, b"".join(gathered), size=size)
+            packer.submit(stream.feed, _joined(gathered), size=size)
             gathered, size = [], 0
     if gathered:
-        packer.submit(stream.feed, b"".join(gathered), size=size)
+        packer.submit(stream.feed, _joined(gathered), size=size)
     packer.submit(stream.finish)
     return packed
+
+
+def _joined(pieces: list[Chunk]) -> Chunk:
+    """One piece as it is (a file's read buffer, given back once packed), several joined."""
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 @dataclass
@@ -193,7 +204,7 @@ class ZipOut:
     directory: list[bytes] = field(default_factory=list)
     _open: tuple[Packed, bytes, int, int, tuple[int, int, int] | None] | None = None
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: Chunk) -> None:
         """Write bytes to the file, hashing them for the whole archive's SHA-256."""
         self.out.write(data)
         self.digest.update(data)
