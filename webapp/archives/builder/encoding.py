@@ -28,6 +28,9 @@ def coalesce(blocks: Iterable[bytes], size: int = FLUSH_AT) -> Iterator[bytes]:
     buffer = bytearray()
     with closing_source(blocks) as source:
         for block in source:
+            if not buffer and len(block) >= size:
+                yield block  # already large (PostgreSQL's COPY sends blocks of rows)
+                continue
             buffer += block
             if len(buffer) >= size:
                 yield bytes(buffer)
