@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,6 @@ _UNESCAPES = (
 )
 # Control characters that COPY sends raw but JSON must escape, and the one escape JSON lacks.
 _RAW_CONTROLS = bytes([*range(0x01, 0x08), *range(0x0E, 0x20)])
-_VT = re.compile(rb"\\v")
 # Escapes other than the common line feed: when there are none, one replace unescapes a block.
 _RARE_ESCAPE = re.compile(rb"\\[^n]")
 # Two-byte patterns: a compiled regex finds them several times faster than bytes.replace.
@@ -69,57 +68,58 @@ class Layout:
         """The CSV file's first line."""
         return ",".join(name for name, _ in self.columns).encode() + b"\n"
 
-    def json_rows(self, block: bytes) -> tuple[bytes, int]:
-        """Turn whole COPY text rows into JSON objects, each preceded by ',\\n'."""
-        block = block.replace(b'"', b'\\"')
-        if _VT.search(block):
-            block = block.replace(b"\\\\", _HOLD).replace(b"\\v", b"\\u000b")
-            block = block.replace(_HOLD, b"\\\\")
-        if len(block.translate(None, _RAW_CONTROLS)) != len(block):
-            block = re.sub(b"[%s]" % _RAW_CONTROLS, lambda m: b"\\u%04x" % m.group()[0], block)
-        out, rows = self._interleave(block, self._json_separators(), _json_value, False)
+    def rows(self, block: bytes) -> tuple[bytes, bytes, int]:
+        """Turn whole COPY text rows into JSON objects (each after ',\\n') and CSV lines.
+
+        One split serves both files: quotes are held as NUL (COPY never sends one) until each
+        file spells them its own way.
+        """
+        width = len(self.columns)
+        fields = block.replace(b'"', _HOLD).replace(b"\n", b"\t").split(b"\t")[:-1]
+        rows = len(fields) // width
+        if rows * width != len(fields):
+            raise ValueError("COPY rows do not match the section's columns")
+        json_columns = [fields[index::width] for index in range(width)]
+        csv_columns = json_columns.copy()
+        for index, (_, kind) in enumerate(self.columns):
+            column = json_columns[index]
+            if kind == TEXT:
+                csv_columns[index] = _neutralised(column)
+            elif column:
+                joined = b"\n".join(column) + b"\n"
+                json_columns[index] = _json_value(kind, joined).split(b"\n")[:-1]
+                csv_columns[index] = _csv_value(kind, joined).split(b"\n")[:-1]
+        # One search of the rows tells both files whether any escape but a line feed is there.
+        rare = _RARE_ESCAPE.search(block) is not None
+        json_out = self._json_escaped(_weave(self._json_separators(), json_columns), rare)
+        csv_out = self._csv_unescaped(_weave(self._csv_separators(), csv_columns), rare)
+        return json_out, csv_out, rows
+
+    def _json_escaped(self, out: bytes, rare: bool) -> bytes:
+        """Spell held quotes, vertical tabs and raw control characters as JSON escapes."""
+        out = out.replace(_HOLD, b'\\"')
+        if rare:
+            out = out.replace(b"\\\\", _HOLD).replace(b"\\v", b"\\u000b")
+            out = out.replace(_HOLD, b"\\\\")
+        if len(out.translate(None, _RAW_CONTROLS)) != len(out):
+            out = re.sub(b"[%s]" % _RAW_CONTROLS, lambda m: b"\\u%04x" % m.group()[0], out)
         for name, kind in self.columns:
             if kind in (TEXT, TIME) and name in self.nullable:
                 null = re.compile(b'"%s":"\\\\N"' % re.escape(name.encode()))
                 out = null.sub(b'"%s":null' % name.encode(), out)
-        return out, rows
+        return out
 
-    def csv_rows(self, block: bytes) -> tuple[bytes, int]:
-        """Turn whole COPY text rows into CSV lines, text quoted, formulas neutralised."""
-        block = block.replace(b'"', b'""')
-        out, rows = self._interleave(block, self._csv_separators(), _csv_value, True)
+    def _csv_unescaped(self, out: bytes, rare: bool) -> bytes:
+        """Double held quotes, empty null text cells, and turn COPY escapes back into bytes."""
+        out = out.replace(_HOLD, b'""')
         if self.nullable_text:
             out = _CSV_NULL.sub(b"", out)
-        if _RARE_ESCAPE.search(out):
+        if rare:
             out = out.replace(b"\\\\", _HOLD)
             for escaped, raw in _UNESCAPES:
                 out = out.replace(escaped, raw)
-            return out, rows
-        return _ESCAPED_LF.sub(b"\n", out), rows
-
-    def _interleave(
-        self,
-        block: bytes,
-        separators: list[bytes],
-        value: Callable[[str, bytes], bytes],
-        neutral: bool,
-    ) -> tuple[bytes, int]:
-        """Split rows into columns, respell non-text columns, and weave in the separators."""
-        width = len(self.columns)
-        fields = block.replace(b"\n", b"\t").split(b"\t")[:-1]
-        rows = len(fields) // width
-        if rows * width != len(fields):
-            raise ValueError("COPY rows do not match the section's columns")
-        parts: list[Iterable[bytes]] = []
-        for index, (_, kind) in enumerate(self.columns):
-            column = fields[index::width]
-            if kind == TEXT and neutral:
-                _neutralise_column(column)
-            elif kind != TEXT and column:
-                column = value(kind, b"\n".join(column) + b"\n").split(b"\n")[:-1]
-            parts += [itertools.repeat(separators[index]), column]
-        parts.append(itertools.repeat(separators[-1]))
-        return b"".join(itertools.chain.from_iterable(zip(*parts, strict=False))), rows
+            return out
+        return _ESCAPED_LF.sub(b"\n", out)
 
     def _json_separators(self) -> list[bytes]:
         """What goes between values in a JSON object: keys, quotes and braces."""
@@ -137,6 +137,15 @@ class Layout:
             out.append(close + (b"," if index else b"") + (b'"' if kind == TEXT else b""))
             close = b'"' if kind == TEXT else b""
         return [*out, close + b"\n"]
+
+
+def _weave(separators: list[bytes], columns: list[list[bytes]]) -> bytes:
+    """Join the columns row by row with the separators between values."""
+    parts: list[Iterable[bytes]] = []
+    for separator, column in zip(separators, columns, strict=False):
+        parts += [itertools.repeat(separator), column]
+    parts.append(itertools.repeat(separators[-1]))
+    return b"".join(itertools.chain.from_iterable(zip(*parts, strict=False)))
 
 
 def _json_value(kind: str, joined: bytes) -> bytes:
@@ -162,13 +171,19 @@ def _iso(joined: bytes) -> bytes:
     return joined.replace(b" ", b"T").replace(b"+00\n", b"+00:00\n")
 
 
-def _neutralise_column(column: list[bytes]) -> None:
-    """Prefix an apostrophe to the cells a spreadsheet would run, looking closely only at few."""
+def _neutralised(column: list[bytes]) -> list[bytes]:
+    """Prefix an apostrophe to the cells a spreadsheet would run, looking closely only at few.
+
+    The column is shared with the JSON file, so it is copied before the first change.
+    """
     firsts = b"".join([cell[:1] or b"_" for cell in column])
+    changed = column
     for found in _SUSPECT.finditer(firsts):
         index = found.start()
         if _DANGER.match(column[index]):
-            column[index] = b"'" + column[index]
+            changed = column.copy() if changed is column else changed
+            changed[index] = b"'" + column[index]
+    return changed
 
 
 def copy_value(value: Any) -> str:

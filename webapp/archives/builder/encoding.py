@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO, TypeVar
@@ -9,6 +10,8 @@ from typing import IO, TypeVar
 from webapp.archives.builder.copytext import Layout
 
 FLUSH_AT = 256 * 1024
+# Each block of CSV lines in the spool follows its length and its number of rows.
+_BLOCK = struct.Struct("<QQ")
 T = TypeVar("T")
 
 
@@ -42,16 +45,17 @@ def coalesce(blocks: Iterable[bytes], size: int = FLUSH_AT) -> Iterator[bytes]:
 def json_array(
     rows: Iterable[bytes], layout: Layout, spool: IO[bytes], seen: Callable[[bytes, int], None]
 ) -> Iterator[bytes]:
-    """Yield the JSON array of COPY text rows, keeping the rows in `spool` for the CSV pass.
+    """Yield the JSON array of COPY text rows, keeping their CSV lines in `spool` for csv_file.
 
-    `seen` gets each block of JSON objects (one a line) and how many rows it holds.
+    Both files come from one pass over the rows; `seen` gets each block of JSON objects (one
+    a line) and how many rows it holds.
     """
     yield b"["
     first = True
     with closing_source(coalesce(rows)) as blocks:
         for block in blocks:
-            spool.write(block)
-            objects, count = layout.json_rows(block)
+            objects, lines, count = layout.rows(block)
+            spool.write(_BLOCK.pack(len(lines), count) + lines)
             seen(objects, count)
             yield objects[1:] if first else objects  # each object comes after ",\n"
             first = False
@@ -59,15 +63,10 @@ def json_array(
 
 
 def csv_file(layout: Layout, spool: IO[bytes], seen: Callable[[int], None]) -> Iterator[bytes]:
-    """Yield the CSV of the rows that json_array kept, cut between whole rows; `seen` counts."""
+    """Yield the CSV that json_array kept, a block at a time; `seen` counts its rows."""
     yield layout.csv_header()
     spool.seek(0)
-    rest = b""
-    while chunk := spool.read(FLUSH_AT):
-        chunk = rest + chunk
-        cut = chunk.rfind(b"\n") + 1
-        rest = chunk[cut:]
-        if cut:
-            lines, count = layout.csv_rows(chunk[:cut])
-            seen(count)
-            yield lines
+    while head := spool.read(_BLOCK.size):
+        size, count = _BLOCK.unpack(head)
+        seen(count)
+        yield spool.read(size)
