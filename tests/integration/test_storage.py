@@ -199,3 +199,8 @@ def test_local_download_is_handed_to_nginx_when_accel_redirect_is_set(clean_stat
     key = row.storage_key
     assert answer.headers["X-Accel-Redirect"] == f"/_protected/uploads/{key[:2]}/{key}"
     assert "filename*=UTF-8''notes%20%C3%BC.txt" in answer.headers["Content-Disposition"]
+
+
+def test_prefetch_of_a_missing_upload_is_no_error(backend: Flask) -> None:
+    with backend.app_context():
+        store().prefetch(UPLOADS, "f" * 32)

@@ -236,3 +236,16 @@ def test_files_larger_than_a_read_buffer_come_out_exact(tmp_path: Path, compress
     assert verify_archive(target).ok
     with zipfile.ZipFile(target) as archive:
         assert (archive.read("files/a.bin"), archive.read("files/b.bin")) == (first, second)
+
+
+def test_each_file_asks_for_the_next_one_ahead(tmp_path: Path) -> None:
+    asked: list[str] = []
+    refs = [
+        dataclasses.replace(
+            stored_file(tmp_path, name, name.encode(), compress=True),
+            prefetch=partial(asked.append, name),
+        )
+        for name in ("a.txt", "b.txt", "c.txt")
+    ]
+    build(tmp_path, [files_section(refs)])
+    assert asked == ["b.txt", "c.txt"]

@@ -162,6 +162,7 @@ def _file_refs(conn: Connection, user_id: int, span: Span) -> Iterator[FileRef]:
         yield FileRef(
             member_name=member_path(row["id"], row["original_name"]),
             open=partial(storage.open_upload, row["storage_key"]),
+            prefetch=partial(storage.prefetch_upload, row["storage_key"]),
             size=row["size"],
             sha256=row["sha256"],
             crc32=row["crc32"],

@@ -39,6 +39,11 @@ def open_upload(storage_key: str) -> AbstractContextManager[Reader]:
     return store().open(UPLOADS, storage_key)
 
 
+def prefetch_upload(storage_key: str) -> None:
+    """Ask the store for an upload's first bytes ahead of opening it."""
+    store().prefetch(UPLOADS, storage_key)
+
+
 def download(storage_key: str, name: str, mimetype: str) -> Response:
     """Offer a stored upload to its owner, always as an attachment."""
     return store().download(UPLOADS, storage_key, Download(name, mimetype))

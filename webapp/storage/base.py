@@ -78,6 +78,10 @@ class Store(Protocol):
         """Open an object for streaming reads; FileNotFoundError when it is not there."""
         ...
 
+    def prefetch(self, area: str, key: str) -> None:
+        """Ask for an object's first bytes before they are read; a missing one is no error."""
+        ...
+
     def remove(self, area: str, key: str) -> None:
         """Delete an object; a missing one is not an error."""
         ...

@@ -90,6 +90,9 @@ class S3Store:
             finally:
                 body.close()
 
+    def prefetch(self, area: str, key: str) -> None:
+        """Nothing to ask ahead: a GET streams from the first byte it is read."""
+
     def remove(self, area: str, key: str) -> None:
         """Delete an object (S3 answers success for a missing one too)."""
         with guarded(key):

@@ -43,6 +43,7 @@ class FileRef:
     sha256: str
     compress: bool
     crc32: int | None = None  # recorded at upload: a stored member then needs no pre-pass
+    prefetch: Callable[[], None] | None = None  # asks for its first bytes ahead of open
 
 
 @dataclass(frozen=True)

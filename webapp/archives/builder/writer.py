@@ -160,8 +160,11 @@ class _Plan:
             counted = csv_file(layout, spool, lambda rows: self._advance(section.name, rows))
             yield self._member(f"{section.name}.csv", counted)
         if section.files is not None:
-            for ref in section.files(self.conn, self.owner.id):
-                yield self._file_member(ref)
+            refs = iter(section.files(self.conn, self.owner.id))
+            ahead = next(refs, None)
+            while ahead is not None:
+                ref, ahead = ahead, next(refs, None)
+                yield self._file_member(ref, ahead)
 
     def _rows(self, section: Section) -> Iterable[bytes]:
         """The section's rows as COPY text: from PostgreSQL itself, or encoded from records."""
@@ -177,7 +180,7 @@ class _Plan:
         if self.units // PROGRESS_EVERY != before // PROGRESS_EVERY:
             self.progress(phase, self.done, self.total)
 
-    def _file_member(self, ref: FileRef) -> Member:
+    def _file_member(self, ref: FileRef, ahead: FileRef | None) -> Member:
         """Store packed files as they are, deflate the rest; either way read once.
 
         With the CRC-32 recorded at upload, the bytes are checked against it as they pass
@@ -191,7 +194,9 @@ class _Plan:
         if not ref.compress:
             # A stored member's header carries its CRC-32: recorded at upload, or read first.
             stored = (ref.size, ref.crc32 if ref.crc32 is not None else _crc32(ref))
-        chunks = _read_file(ref, self.buffers)
+        # The disk reads the next file while the packer hashes this one; without it the
+        # two wait on each other in turn, with only DEPTH hand-overs between them.
+        chunks = _read_file(ref, self.buffers, ahead.prefetch if ahead is not None else None)
         return Member(
             ref.member_name,
             self.generated_at,
@@ -207,15 +212,19 @@ class _Plan:
         return Member(name, self.generated_at, chunks)
 
 
-def _read_file(ref: FileRef, buffers: Buffers) -> Iterator[memoryview]:
+def _read_file(
+    ref: FileRef, buffers: Buffers, then: Callable[[], None] | None = None
+) -> Iterator[memoryview]:
     """Yield exactly ref.size bytes of a stored file, or fail with a clear reason.
 
     Each piece fills one of `buffers` (GATHER bytes), handed to the packer as it is, with no
-    copy to join pieces; the packer gives the buffer back.
+    copy to join pieces; the packer gives the buffer back. `then` runs once the file is open.
     """
     remaining = ref.size
     try:
         with ref.open() as source:
+            if then is not None:
+                then()
             while remaining:
                 view = buffers.take()
                 filled = _fill(source, view[: min(GATHER, remaining)])
