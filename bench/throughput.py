@@ -33,6 +33,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from common import BIN, ROOT, Workspace, workspace
+from cpu import Meter, backends, family, named
 from visitors import PASSWORD, Visitor, get_health, load, log_everyone_in, parallel, post
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -59,8 +60,16 @@ def seed(ws: Workspace, users: int) -> None:
         db.session.commit()
 
 
+@dataclass(frozen=True)
+class Running:
+    """The servers of one tree: where to send requests, and a meter of their CPU."""
+
+    base: str
+    meter: Meter
+
+
 @contextmanager
-def servers(ws: Workspace, port: int, root: Path) -> Iterator[str]:
+def servers(ws: Workspace, port: int, root: Path) -> Iterator[Running]:
     """Run gunicorn and a Celery worker from `root` as production does; stop both afterwards."""
     queue = f"bench-{secrets.token_hex(4)}"
     env = dict(
@@ -95,7 +104,15 @@ def servers(ws: Workspace, port: int, root: Path) -> Iterator[str]:
     try:
         _wait_until(lambda: b"ready." in (ws.folder / "servers.log").read_bytes())
         _wait_until(lambda: urllib.request.urlopen(base + "/healthz", timeout=2).status == 200)
-        yield base
+        database = sa.make_url(ws.database).database or ""
+        web, worker = (process.pid for process in processes)
+        groups = {
+            "web": lambda: family(web),
+            "worker": lambda: family(worker),
+            "postgres": lambda: backends(database),
+            "redis (shared)": lambda: named("redis-server"),
+        }
+        yield Running(base, Meter(groups))
     finally:
         for process in processes:
             process.terminate()
@@ -186,29 +203,46 @@ class Tree:
         """The median of a figure over the runs."""
         return statistics.median(self.runs[name])
 
+    def note_cpu(self, phase: str, used: dict[str, float], units: float) -> None:
+        """Keep a phase's CPU per unit of work (ms), and how busy the whole machine was."""
+        total = used.pop("machine total")
+        self.note(f"{phase} machine busy", used.pop("machine busy") / total if total else 0)
+        for group, seconds in used.items():
+            self.note(f"{phase} cpu {group}", 1000 * seconds / max(units, 1))
+
 
 def measure(trees: list[Tree], args: argparse.Namespace) -> None:
     """Each round runs every tree in turn, so drift in the machine's speed hits all alike.
 
     One tree's servers run at a time (two sets would need more PostgreSQL connections than
-    the server allows); session cookies outlive a restart, so users log in once.
+    the server allows); session cookies outlive a restart, so users log in once. Each phase
+    also records the CPU each group of processes used, per archive or per request.
     """
     for _ in range(args.rounds):
         for tree in trees:
-            with servers(tree.ws, args.port, tree.root) as base:
+            with servers(tree.ws, args.port, tree.root) as running:
+                base, meter = running.base, running.meter
                 if not tree.visitors:
                     tree.visitors = log_everyone_in(base, args.users)
-                for key, value in burst(base, tree.visitors, tree.ws.database).items():
+                before = meter.snapshot()
+                figures = burst(base, tree.visitors, tree.ws.database)
+                tree.note_cpu("burst", meter.since(before), figures["archives"])
+                for key, value in figures.items():
                     tree.note(key, value)
                 rates = {}
                 for name, send in (("health", get_health), ("post", post)):
                     idle(tree.ws.database)
+                    before = meter.snapshot()
                     done = load(base, tree.visitors[: args.clients], args.seconds, send)
+                    tree.note_cpu(name, meter.since(before), done["rps"] * args.seconds)
                     rates[name] = done["rps"]
                     tree.note(name, done["rps"])
                     worst = max(tree.worst.get(f"{name}_p99", 0), done["p99"])
                     tree.worst[f"{name}_p99"] = worst
                     tree.worst["errors"] = tree.worst.get("errors", 0) + done["errors"]
+                    for key, count in done.items():
+                        if key.startswith("status "):
+                            tree.note(f"{name} {key}", count)
                 tree.note("ratio", rates["post"] / rates["health"])
                 idle(tree.ws.database)
 
@@ -223,7 +257,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another source tree to measure alongside")
     parser.add_argument("--port", type=int, default=18000 + secrets.randbelow(1000))
     args = parser.parse_args()
-    named = [("baseline", args.baseline)] if args.baseline else []
+    named_trees = [("baseline", args.baseline)] if args.baseline else []
     print(
         f"{args.rounds} rounds, every tree in turn in each: {args.users} users request at once "
         f"(25 notes, 3 files each), then {args.clients} keep-alive clients, {args.seconds:.0f} s "
@@ -231,7 +265,7 @@ def main() -> None:
     )
     with ExitStack() as stack:
         trees = []
-        for name, root in [*named, ("this tree", ROOT)]:
+        for name, root in [*named_trees, ("this tree", ROOT)]:
             ws = stack.enter_context(workspace())
             seed(ws, args.users)
             trees.append(Tree(name, root, ws))
@@ -249,7 +283,9 @@ def main() -> None:
             f"{t.median('ratio'):.2f} | {t.worst['errors']:.0f} |",
             flush=True,
         )
-    if named:
+    _print_cpu(trees)
+    print("load average at the end:", os.getloadavg())
+    if named_trees:
         base, this = trees
         pairs = zip(this.runs["per_second"], base.runs["per_second"], strict=True)
         ratios = sorted(round(a / b, 2) for a, b in pairs)
@@ -257,6 +293,24 @@ def main() -> None:
             f"\narchives/s: {statistics.median(ratios):.2f}x the baseline's "
             f"(median of the rounds' ratios {ratios})"
         )
+
+
+def _print_cpu(trees: list[Tree]) -> None:
+    """Print each phase's CPU per archive (burst) or per request, by process group; medians."""
+    groups = ["web", "worker", "postgres", "redis (shared)", "load generator"]
+    print("\nCPU ms per archive (burst) or per request (health, post), medians over the rounds:")
+    print(f"| tree | phase | {' | '.join(groups)} | machine busy | statuses |")
+    print("|---|---|" + "---:|" * (len(groups) + 1) + "---|")
+    for t in trees:
+        for phase in ("burst", "health", "post"):
+            cells = " | ".join(f"{t.median(f'{phase} cpu {g}'):.2f}" for g in groups)
+            statuses = ", ".join(
+                f"{key.rsplit(' ', 1)[1]}: {t.median(key):.0f}"
+                for key in sorted(t.runs)
+                if key.startswith(f"{phase} status ")
+            )
+            busy = t.median(f"{phase} machine busy")
+            print(f"| {t.name} | {phase} | {cells} | {busy:.0%} | {statuses} |")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -95,10 +96,10 @@ def load(
     seconds: float,
     send: Callable[[http.client.HTTPConnection, Visitor], int],
 ) -> dict[str, float]:
-    """Each visitor sends requests back to back for `seconds`; return req/s and latencies."""
+    """Each visitor sends requests back to back for `seconds`; return req/s, latencies, statuses."""
     port = int(base.rsplit(":", 1)[1])
     latencies: list[float] = []
-    errors: list[int] = []
+    statuses: Counter[int] = Counter()
     deadline = time.monotonic() + seconds
 
     def client(index: int) -> None:
@@ -107,8 +108,7 @@ def load(
         while (started := time.monotonic()) < deadline:
             status = send(connection, visitors[index])
             latencies.append(time.monotonic() - started)
-            if status >= 500 or status in (401, 403):
-                errors.append(status)
+            statuses[status] += 1
         connection.close()
 
     parallel(len(visitors), client)
@@ -117,5 +117,6 @@ def load(
         "rps": len(latencies) / seconds,
         "p50": latencies[len(latencies) // 2] * 1000,
         "p99": latencies[int(len(latencies) * 0.99)] * 1000,
-        "errors": len(errors),
+        "errors": sum(n for status, n in statuses.items() if status >= 500 or status in (401, 403)),
+        **{f"status {status}": n for status, n in statuses.items()},
     }
