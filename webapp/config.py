@@ -137,9 +137,11 @@ def celery_defaults(
         "worker_enable_soft_shutdown_on_idle": True,
         "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_track_started": False,
-        # Task events, so `celery -A make_celery events` and Flower can show the tasks.
-        "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        # No task events by default: each task would publish three to Redis (and each request
+        # one more) that nobody reads unless a monitor runs; Flower turns them on itself, and
+        # `celery -A make_celery control enable_events` does for `celery events` (README).
+        "worker_send_task_events": False,
+        "task_send_sent_event": False,
         "worker_hijack_root_logger": False,
         "beat_schedule": {
             # The sweeper turns lost messages and dead workers back into progress.
