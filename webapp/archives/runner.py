@@ -7,17 +7,13 @@ import logging
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
-from sqlalchemy.engine import Connection
 
 from webapp.archives import chain, notify, storage, transitions
 from webapp.archives.builder import ArchiveError, BuildResult, Owner, build_archive
 from webapp.archives.builder.writer import Progress
-from webapp.archives.models import ArchiveJob
 from webapp.archives.rows import LeaseLost
-from webapp.archives.selection import Selection
 from webapp.archives.transient import is_transient
 from webapp.archives.transitions import BuildCancelled, Claim
 from webapp.auth.models import User
@@ -77,7 +73,7 @@ def write(claim: Claim, user: User, target: Path, progress: Progress) -> BuildRe
             if conn.dialect.name != "postgresql":
                 # pysqlite opens no transaction for reads; without one there is no snapshot.
                 conn.exec_driver_sql("BEGIN")
-            plan = chain.plan(conn, claim.job_id, user.id, _selection(conn, claim))
+            plan = chain.plan(conn, claim.job_id, user.id, claim.selection)
             return build_archive(
                 conn,
                 Owner(user.id, user.email),
@@ -95,13 +91,6 @@ def write(claim: Claim, user: User, target: Path, progress: Progress) -> BuildRe
         raise
     finally:
         conn.close()
-
-
-def _selection(conn: Connection, claim: Claim) -> Selection:
-    """Read what the job asked for, on the build's own connection (no idle session)."""
-    jobs = ArchiveJob.__table__
-    stored = conn.scalar(sa.select(jobs.c.selection).where(jobs.c.id == claim.job_id))
-    return Selection.parse(stored)
 
 
 def execute(claim: Claim, user: User, progress: Progress | None = None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from webapp.archives import attempts, chain
 from webapp.archives.builder import ArchiveError, BuildResult
 from webapp.archives.models import ACTIVE_STATES, FINAL_STATES, ArchiveJob, JobStatus
 from webapp.archives.rows import REQUEUED, AfterChange, JobRef, JobTable, ended
+from webapp.archives.selection import Selection
 from webapp.extensions import db
 from webapp.ops.context import current_request_id
 from webapp.types import utcnow
@@ -44,6 +45,7 @@ class Claim:
     user_id: int
     attempt: int
     request_id: str | None = None
+    selection: Selection = field(default_factory=Selection.everything)
 
     def owned(self) -> sa.ColumnElement[bool]:
         """Match the row only while this attempt still holds it."""
@@ -113,18 +115,22 @@ def take_unsent(cutoff: datetime) -> list[JobRef]:
 
 
 def claim(user_id: int, lease_seconds: int) -> Claim | None:
-    """queued -> running: take the user's queued job, or None when there is none to take."""
+    """queued -> running: take the user's queued job, or None when there is none to take.
+
+    One statement finds and takes it: a racing worker that picked the same row finds it no
+    longer queued when the row's lock frees, and takes nothing.
+    """
     now = utcnow()
-    queued = sa.select(jobs.c.id).where(
-        jobs.c.user_id == user_id, jobs.c.status == JobStatus.QUEUED
+    queued = (
+        sa.select(jobs.c.id)
+        .where(jobs.c.user_id == user_id, jobs.c.status == JobStatus.QUEUED)
+        .limit(1)
+        .scalar_subquery()
     )
     with db.engine.begin() as conn:
-        job_id = conn.scalar(queued.limit(1))
-        if job_id is None:
-            return None
         row = conn.execute(
             sa.update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED)
+            .where(jobs.c.id == queued, jobs.c.status == JobStatus.QUEUED)
             .values(
                 status=JobStatus.RUNNING,
                 attempts=jobs.c.attempts + 1,
@@ -132,15 +138,22 @@ def claim(user_id: int, lease_seconds: int) -> Claim | None:
                 lease_until=now + timedelta(seconds=lease_seconds),
                 started_at=sa.func.coalesce(jobs.c.started_at, now),
             )
-            .returning(jobs.c.attempts, jobs.c.requested_at, jobs.c.started_at, jobs.c.request_id)
+            .returning(
+                jobs.c.id,
+                jobs.c.attempts,
+                jobs.c.requested_at,
+                jobs.c.started_at,
+                jobs.c.request_id,
+                jobs.c.selection,
+            )
         ).first()
         if row is None:
             return None
-        table.events(conn, "archive_started", [JobRef(job_id, user_id)])
+        table.events(conn, "archive_started", [JobRef(row.id, user_id)])
         # The queue wait ends at the first start only; retries do not start it again.
         waited_since = row.requested_at if row.started_at == now else None
-        attempts.begin(conn, job_id, user_id, row.attempts, waited_since)
-    return Claim(job_id, user_id, row.attempts, row.request_id)
+        attempts.begin(conn, row.id, user_id, row.attempts, waited_since)
+    return Claim(row.id, user_id, row.attempts, row.request_id, Selection.parse(row.selection))
 
 
 class Heartbeat:
