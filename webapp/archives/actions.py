@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from webapp.archives import enqueue, storage, transitions
+from webapp.archives import enqueue, queues, storage, transitions
 from webapp.archives.estimate import estimate
 from webapp.archives.models import ACTIVE_STATES, ArchiveJob
 from webapp.archives.rows import reloaded
@@ -192,7 +192,7 @@ def _request_once(
         # may have been built already; then try again, and the limits count it.
         winner = active_job(user_id)
         return None if winner is None else (winner, False)
-    if enqueue_message and not enqueue.publish(job_id, user_id):
+    if enqueue_message and not enqueue.publish(job_id, user_id, queues.queue_for(estimated)):
         transitions.mark_unsent(job_id)
     return reloaded(ArchiveJob, job_id), True
 

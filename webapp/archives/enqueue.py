@@ -25,10 +25,13 @@ def queue_for(job_id: uuid.UUID) -> str:
     return queues.queue_for(estimated)
 
 
-def publish(job_id: uuid.UUID, user_id: int) -> bool:
-    """Publish generate_user_archive(user_id) to the job's queue; False if the broker is down."""
+def publish(job_id: uuid.UUID, user_id: int, queue: str | None = None) -> bool:
+    """Publish generate_user_archive(user_id) to the job's queue; False if the broker is down.
+
+    `queue`: the job's queue when the caller knows it (the request has just estimated the job).
+    """
     try:
-        generate_user_archive.apply_async((user_id,), queue=queue_for(job_id))
+        generate_user_archive.apply_async((user_id,), queue=queue or queue_for(job_id))
     except BROKER_ERRORS as exc:
         log.warning("broker unreachable, job %s stays queued for the sweeper: %s", job_id, exc)
         return False

@@ -131,7 +131,7 @@ def _attempt(claim: Claim, user: User, progress: Progress | None) -> str:
             storage.remove(part["storage_key"])
         log.warning("job %s: finished after losing its lease; discarded the file", claim.job_id)
         return "lost"
-    notify.job_finished(claim.job_id, taken=True)
+    notify.job_finished(claim.job_id, taken=True, user=user)
     return "succeeded"
 
 
