@@ -44,28 +44,23 @@ class _Totals:
     file_bytes: int = 0
 
 
-def _sums(
-    conn: Connection, model: Any, user_id: int, span: Selection, text: Any
-) -> tuple[int, int]:
+def _sums(model: Any, user_id: int, span: Selection, text: Any) -> sa.Subquery:
     """Count rows and sum a column over the (user_id, created_at, ...) covering index."""
     query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(text), 0))
-    row = conn.execute(query.where(in_range(model, user_id, span))).one()
-    return int(row[0]), int(row[1])
+    return query.where(in_range(model, user_id, span)).subquery()
 
 
-def _notes(conn: Connection, user_id: int, span: Selection) -> _Totals:
+def _notes(user_id: int, span: Selection) -> sa.Subquery:
     """Notes: their title and body bytes are kept by the database in notes.text_bytes."""
-    count, text = _sums(conn, Note, user_id, span, Note.text_bytes)
-    return _Totals(count, text)
+    return _sums(Note, user_id, span, Note.text_bytes)
 
 
-def _files(conn: Connection, user_id: int, span: Selection) -> _Totals:
-    """Files: each is a record and a member copied byte for byte."""
-    count, size = _sums(conn, Attachment, user_id, span, Attachment.size)
-    return _Totals(count, 0, size)
+def _files(user_id: int, span: Selection) -> sa.Subquery:
+    """Files: each is a record and a member copied byte for byte (its size is file bytes)."""
+    return _sums(Attachment, user_id, span, Attachment.size)
 
 
-def _activity(conn: Connection, user_id: int, span: Selection) -> _Totals:
+def _activity(user_id: int, span: Selection) -> sa.Subquery:
     """Activity: a few short rows per login or export, so summing their text stays cheap."""
     text = sum(
         sa.func.coalesce(sa.func.length(column), 0)
@@ -76,15 +71,31 @@ def _activity(conn: Connection, user_id: int, span: Selection) -> _Totals:
             ActivityEvent.detail,
         )
     )
-    count, size = _sums(conn, ActivityEvent, user_id, span, text)
-    return _Totals(count, size)
+    return _sums(ActivityEvent, user_id, span, text)
 
 
-TOTALS: dict[str, Callable[[Connection, int, Selection], _Totals]] = {
+SUMS: dict[str, Callable[[int, Selection], sa.Subquery]] = {
     "notes": _notes,
     "files": _files,
     "activity": _activity,
 }
+
+
+def _totals(conn: Connection, user_id: int, selection: Selection) -> dict[str, _Totals]:
+    """Every chosen section's totals, in one round trip: one single-row subquery each."""
+    names = [name for name in selection.ordered_sections if name in SUMS]
+    if not names:
+        return {}
+    sums = [SUMS[name](user_id, selection) for name in names]
+    joined: sa.FromClause = sums[0]
+    for other in sums[1:]:
+        joined = joined.join(other, sa.true())  # one row each: the product is one row
+    row = conn.execute(sa.select(*(c for s in sums for c in s.c)).select_from(joined)).one()
+    totals = {}
+    for index, name in enumerate(names):
+        records, summed = int(row[2 * index]), int(row[2 * index + 1])
+        totals[name] = _Totals(records, 0, summed) if name == "files" else _Totals(records, summed)
+    return totals
 
 
 def _section_bytes(name: str, totals: _Totals, preview_bytes: int) -> int:
@@ -106,10 +117,7 @@ def estimate(
 ) -> Estimate:
     """Estimate a selection's archive; the profile is one item inside FIXED."""
     items, size = 1, FIXED
-    for name in selection.ordered_sections:
-        if name not in TOTALS:
-            continue
-        totals = TOTALS[name](conn, user_id, selection)
+    for name, totals in _totals(conn, user_id, selection).items():
         # The builder counts a file twice: its record, then its bytes.
         items += totals.records * (2 if name == "files" else 1)
         size += _section_bytes(name, totals, preview_bytes)
