@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg.abc import PQGen
-from psycopg.generators import copy_from
-from psycopg.pq.abc import PGconn
 from sqlalchemy import Select
 from sqlalchemy.engine import Connection
 
 from webapp.archives.builder.spec import Bulk
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.abc import PQGen
+    from psycopg.pq.abc import PGconn
 
 # Timestamps in COPY text as copytext.py expects them: ISO style, in UTC.
 SETTINGS = "SET LOCAL TIME ZONE 'UTC'; SET LOCAL DateStyle TO 'ISO'"
@@ -43,6 +44,10 @@ def _block(pgconn: PGconn) -> PQGen[tuple[bytes, bool]]:
     of client CPU per 1M rows, 0.6 s more than this); psycopg's own copy_from still reads each
     row and ends the COPY, raising its errors.
     """
+    # Imported here, when a COPY runs: importing psycopg with the builder, before the app and
+    # its engine, raised the worker's peak RSS by 9 MiB (115 to 124 MiB before a build).
+    from psycopg.generators import copy_from
+
     block = bytearray()
     while len(block) < BLOCK:
         row = yield from copy_from(pgconn)
