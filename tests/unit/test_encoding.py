@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from datetime import UTC, datetime
 
 import orjson
 import pytest
 
 from webapp.archives.builder.copytext import BOOL, INT, TEXT, TIME, Layout, copy_rows, neutralise
-from webapp.archives.builder.encoding import csv_file, json_array
+from webapp.archives.builder.encoding import json_array
 
 LAYOUT = Layout((("id", INT), ("text", TEXT), ("at", TIME), ("flag", BOOL)), frozenset({"at"}))
 # Cells a spreadsheet would run (or that hide a formula behind something invisible).
@@ -46,10 +45,10 @@ def _csv_and_json(texts: list[str]) -> tuple[list[list[str]], list[dict[str, obj
     """Write texts through the data-file path and read both files back."""
     when = datetime(2026, 1, 2, 3, 4, 5, 600_000, tzinfo=UTC)
     records = [{"id": i, "text": t, "at": when, "flag": i % 2 == 0} for i, t in enumerate(texts)]
-    with tempfile.TemporaryFile() as spool:
-        rows = copy_rows(records, ("id", "text", "at", "flag"))
-        data = b"".join(json_array(rows, LAYOUT, spool, lambda _objects, _rows: None))
-        table = b"".join(csv_file(LAYOUT, spool, lambda _: None))
+    lines: list[bytes] = [LAYOUT.csv_header()]
+    rows = copy_rows(records, ("id", "text", "at", "flag"))
+    data = b"".join(json_array(rows, LAYOUT, lines.append, lambda _objects, _rows: None))
+    table = b"".join(lines)
     return list(csv.reader(io.StringIO(table.decode()))), orjson.loads(data)
 
 
@@ -75,11 +74,9 @@ def test_json_is_what_orjson_writes_and_times_have_one_spelling() -> None:
     assert [r["text"] for r in records] == texts
     assert records[0]["at"] == "2026-01-02T03:04:05.6+00:00" == rows[1][2]
     assert [r["flag"] for r in records[:2]] == [True, False] and rows[1][3] == "true"
-    with tempfile.TemporaryFile() as spool:
-        one = [{"id": 7, "text": TRICKY[-1], "at": None, "flag": False}]
-        data = b"".join(
-            json_array(copy_rows(one, ("id", "text", "at", "flag")), LAYOUT, spool, lambda *_: None)
-        )
+    one = [{"id": 7, "text": TRICKY[-1], "at": None, "flag": False}]
+    rows = copy_rows(one, ("id", "text", "at", "flag"))
+    data = b"".join(json_array(rows, LAYOUT, lambda _: None, lambda *_: None))
     assert data == b"[\n" + orjson.dumps(one[0]) + b"\n]\n"
 
 
@@ -88,10 +85,9 @@ def test_many_rows_stream_in_pieces_and_count_every_row() -> None:
     records = [
         {"id": i, "text": f"</script> ☃ {i}", "at": None, "flag": True} for i in range(20_000)
     ]
-    with tempfile.TemporaryFile() as spool:
-        rows = copy_rows(records, ("id", "text", "at", "flag"))
-        chunks = list(json_array(rows, LAYOUT, spool, lambda _o, n: counted.append(n)))
-        table = list(csv_file(LAYOUT, spool, lambda _: None))
+    table: list[bytes] = [LAYOUT.csv_header()]
+    rows = copy_rows(records, ("id", "text", "at", "flag"))
+    chunks = list(json_array(rows, LAYOUT, table.append, lambda _o, n: counted.append(n)))
     assert len(chunks) > 3 and len(table) > 2  # written in pieces, not one buffer
     assert [r["text"] for r in orjson.loads(b"".join(chunks))] == [r["text"] for r in records]
     assert sum(counted) == 20_000
@@ -99,6 +95,6 @@ def test_many_rows_stream_in_pieces_and_count_every_row() -> None:
 
 
 def test_empty_section_is_an_empty_array_and_a_header() -> None:
-    with tempfile.TemporaryFile() as spool:
-        assert orjson.loads(b"".join(json_array([], LAYOUT, spool, lambda *_: None))) == []
-        assert b"".join(csv_file(LAYOUT, spool, lambda _: None)) == b"id,text,at,flag\n"
+    lines: list[bytes] = []
+    assert orjson.loads(b"".join(json_array([], LAYOUT, lines.append, lambda *_: None))) == []
+    assert lines == [] and LAYOUT.csv_header() == b"id,text,at,flag\n"

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from typing import IO, TypeVar
+from typing import TypeVar
 
 from webapp.archives.builder.copytext import Layout
 
 FLUSH_AT = 256 * 1024
-# Each block of CSV lines in the spool follows its length and its number of rows.
-_BLOCK = struct.Struct("<QQ")
 T = TypeVar("T")
 
 
@@ -43,9 +40,12 @@ def coalesce(blocks: Iterable[bytes], size: int = FLUSH_AT) -> Iterator[bytes]:
 
 
 def json_array(
-    rows: Iterable[bytes], layout: Layout, spool: IO[bytes], seen: Callable[[bytes, int], None]
+    rows: Iterable[bytes],
+    layout: Layout,
+    csv: Callable[[bytes], object],
+    seen: Callable[[bytes, int], None],
 ) -> Iterator[bytes]:
-    """Yield the JSON array of COPY text rows, keeping their CSV lines in `spool` for csv_file.
+    """Yield the JSON array of COPY text rows, handing each block's CSV lines to `csv`.
 
     Both files come from one pass over the rows; `seen` gets each block of JSON objects (one
     a line) and how many rows it holds.
@@ -55,18 +55,8 @@ def json_array(
     with closing_source(coalesce(rows)) as blocks:
         for block in blocks:
             objects, lines, count = layout.rows(block)
-            spool.write(_BLOCK.pack(len(lines), count) + lines)
+            csv(lines)
             seen(objects, count)
             yield objects[1:] if first else objects  # each object comes after ",\n"
             first = False
     yield b"\n]\n"
-
-
-def csv_file(layout: Layout, spool: IO[bytes], seen: Callable[[int], None]) -> Iterator[bytes]:
-    """Yield the CSV that json_array kept, a block at a time; `seen` counts its rows."""
-    yield layout.csv_header()
-    spool.seek(0)
-    while head := spool.read(_BLOCK.size):
-        size, count = _BLOCK.unpack(head)
-        seen(count)
-        yield spool.read(size)

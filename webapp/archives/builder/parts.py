@@ -29,8 +29,8 @@ class Plan(Protocol):
     size_hints: dict[str, int]
     generated_at: datetime
 
-    def members(self) -> Generator[Member, None, None]:
-        """Yield the body: README, schemas, data and files."""
+    def members(self, packer: Packer) -> Generator[Member, None, None]:
+        """Yield the body: README, schemas, data and files (some packed ahead on `packer`)."""
         ...
 
     def closing(self) -> Member:
@@ -138,7 +138,7 @@ class PartWriter:
 
     def write(self) -> list[Part]:
         """Write every part; on any error remove what this build wrote, then re-raise."""
-        body = self.plan.members()
+        body = self.plan.members(self._packer)
         try:
             try:
                 while not self._finished:
@@ -210,6 +210,9 @@ class PartWriter:
         if member is None:
             return None
         self._take(member)
+        if member.ready is not None:
+            packed = member.ready()
+            return _Pending(member, packed.packed, packed)
         hint = self.plan.size_hints.get(member.name)
         if hint is None:
             return self._spooled(member)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,20 +12,21 @@ from isal import isal_zlib
 from sqlalchemy.engine import Connection
 
 from webapp.archives.builder import content, manifest
+from webapp.archives.builder.ahead import PackedAhead
 from webapp.archives.builder.buffers import Buffers
 from webapp.archives.builder.copytext import copy_rows
-from webapp.archives.builder.encoding import csv_file, json_array
+from webapp.archives.builder.encoding import json_array
 from webapp.archives.builder.errors import ArchiveError
 from webapp.archives.builder.parts import Part, write_parts
 from webapp.archives.builder.preview import Preview
 from webapp.archives.builder.spec import FileRef, Readable, Section
-from webapp.archives.builder.zipper import GATHER, Member
+from webapp.archives.builder.zipper import GATHER, Member, Packer
 
 PROGRESS_EVERY = 500
 # Bytes asked of a stored file at a time (see _fill).
 READ = 1024 * 1024
-# Progress counts work, not rows: each record is written twice (JSON, then CSV) and each file
-# once but slowly, so each is worth two units; reported as items, units // UNITS.
+# Progress counts work in units: a record (its JSON and CSV lines, one pass) and a file each
+# weigh UNITS; reported as items, units // UNITS.
 UNITS = 2
 Progress = Callable[[str, int, int], None]
 
@@ -99,7 +99,7 @@ class _Plan:
         """Items in the whole archive."""
         return self.total_units // UNITS
 
-    def members(self) -> Generator[Member, None, None]:
+    def members(self, packer: Packer) -> Generator[Member, None, None]:
         """Yield the body; each member's bytes are produced only when the zip needs them."""
         self.progress("counting", 0, 0)
         for section in self.sections:
@@ -115,7 +115,7 @@ class _Plan:
                 f"schema/{section.name}.json", [manifest.dumps(section.json_schema())]
             )
         for section in self.sections:
-            yield from self._section_members(section)
+            yield from self._section_members(section, packer)
 
     def readme(self) -> Member:
         """Describe README.txt: what the archive holds and how to check it."""
@@ -143,7 +143,7 @@ class _Plan:
             "sections": {name: {"count": count} for name, count in self.counts.items()},
         }
 
-    def _section_members(self, section: Section) -> Iterator[Member]:
+    def _section_members(self, section: Section, packer: Packer) -> Iterator[Member]:
         """Yield a section's JSON and CSV members, then its files."""
         layout = section.layout()
         preview = self.previews[section.name] = Preview(self.preview_bytes)
@@ -152,13 +152,14 @@ class _Plan:
             """Feed the preview and count progress."""
             if not preview.full:
                 preview.add_json_rows(objects)
-            self._advance(section.name, rows)
+            self._advance(section.name, rows * UNITS)
 
-        with tempfile.TemporaryFile(dir=self.spool_dir) as spool:
-            rows = json_array(self._rows(section), layout, spool, seen)
+        # The CSV is packed ahead while the JSON is written: both come from one pass.
+        with PackedAhead(packer, f"{section.name}.csv", self.generated_at, self.spool_dir) as csv:
+            csv.feed(layout.csv_header())
+            rows = json_array(self._rows(section), layout, csv.feed, seen)
             yield self._member(f"{section.name}.json", rows)
-            counted = csv_file(layout, spool, lambda rows: self._advance(section.name, rows))
-            yield self._member(f"{section.name}.csv", counted)
+            yield csv.member
         if section.files is not None:
             refs = iter(section.files(self.conn, self.owner.id))
             ahead = next(refs, None)

@@ -69,6 +69,8 @@ class Member:
     crc32: int | None = None
     # Takes back a chunk's buffer once packed (chunks read into reused buffers).
     recycle: Callable[[memoryview], None] | None = None
+    # Packed ahead into a spool, beside an earlier member: waits for its last bytes.
+    ready: Callable[[], Packed] | None = None
 
 
 @dataclass
@@ -200,29 +202,51 @@ class _Stream:
             self._sink(data)
 
 
+class Feeder:
+    """Gathers a member's chunks as they come and hands them to the packer in large pieces."""
+
+    def __init__(self, packer: Packer, packed: Packed, sink: Callable[[Chunk], object]) -> None:
+        """Pack into `packed`'s figures, writing what comes out to `sink`."""
+        self.packed = packed
+        self._packer = packer
+        self._stream = _Stream(packed, sink)
+        # Pieces travel together: each hand-over costs the packer GIL round trips (see GATHER).
+        self._gathered: list[Chunk] = []
+        self._size = 0
+
+    def feed(self, chunk: Chunk) -> None:
+        """Take one chunk; hand over what is gathered once it reaches GATHER."""
+        member = self.packed.member
+        if member.expect is not None and member.crc32 is None:
+            # A stored file without a recorded CRC-32: this thread only reads it, so it
+            # hashes here; the packer deflates.
+            self.packed.digest.update(chunk)
+        self._gathered.append(chunk)
+        self._size += len(chunk)
+        if self._size >= GATHER:
+            self._hand_over()
+
+    def finish(self) -> Packed:
+        """Hand over the rest and the end of the stream; the figures are complete once drained."""
+        self._hand_over()
+        self._packer.submit(self._stream.finish)
+        return self.packed
+
+    def _hand_over(self) -> None:
+        """Queue what is gathered on the packer."""
+        if self._gathered:
+            self._packer.submit(self._stream.feed, _joined(self._gathered), size=self._size)
+            self._gathered, self._size = [], 0
+
+
 def pack(
     packer: Packer, member: Member, sink: Callable[[Chunk], object], packed: Packed | None = None
 ) -> Packed:
     """Hand every chunk of a member to the packer; the figures are complete once drained."""
-    packed = packed or Packed(member)
-    stream = _Stream(packed, sink)
-    # Pieces travel together: each hand-over costs the packer GIL round trips (see GATHER).
-    gathered: list[Chunk] = []
-    size = 0
+    feeder = Feeder(packer, packed or Packed(member), sink)
     for chunk in member.chunks:
-        if member.expect is not None and member.crc32 is None:
-            # A stored file without a recorded CRC-32: this thread only reads it, so it
-            # hashes here; the packer deflates.
-            packed.digest.update(chunk)
-        gathered.append(chunk)
-        size += len(chunk)
-        if size >= GATHER:
-            packer.submit(stream.feed, _joined(gathered), size=size)
-            gathered, size = [], 0
-    if gathered:
-        packer.submit(stream.feed, _joined(gathered), size=size)
-    packer.submit(stream.finish)
-    return packed
+        feeder.feed(chunk)
+    return feeder.finish()
 
 
 def _joined(pieces: list[Chunk]) -> Chunk:
