@@ -87,14 +87,17 @@ class Packed:
     def sha256(self) -> str:
         """The member's SHA-256, once all its bytes are packed; a stored file's must match."""
         member = self.member
-        if member.expect is not None and member.crc32 is not None:
-            sha256 = member.expect if self.crc32 == member.crc32 else ""
+        if member.expect is None:
+            sha256: str = self.digest.hexdigest()
+            return sha256
+        if member.crc32 is not None:
+            unchanged = self.crc32 == member.crc32  # the bytes were not hashed again
         else:
-            sha256 = self.digest.hexdigest()
-        if member.expect is not None and sha256 != member.expect:
+            unchanged = self.digest.hexdigest() == member.expect
+        if not unchanged:
             changed = f"A stored file changed while exporting: {member.name}"
             raise ArchiveError("file_changed", changed)
-        return sha256
+        return member.expect
 
     @property
     def method(self) -> int:
@@ -109,7 +112,8 @@ class Packer:
         """Start the packing thread."""
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="packer")
         self._pending: deque[Future[None]] = deque()
-        self._switching = _Switching.enter()
+        self._closed = False
+        _Switching.enter()
 
     def submit(self, work: Callable[..., None], *args: Any, size: int = 0) -> None:
         """Queue work; wait for the oldest when DEPTH are queued (memory stays bounded).
@@ -135,8 +139,9 @@ class Packer:
         """Stop the thread, dropping queued work (after an error, nothing more is written)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pending.clear()
-        if self._switching:
-            self._switching = _Switching.leave()
+        if not self._closed:  # close() runs again on every error path
+            self._closed = True
+            _Switching.leave()
 
 
 class _Switching:
@@ -147,23 +152,21 @@ class _Switching:
     interval = 0.0
 
     @classmethod
-    def enter(cls) -> bool:
+    def enter(cls) -> None:
         """Lower the interval for one more packer (saving what it was for the first)."""
         with cls.lock:
             if not cls.packers:
                 cls.interval = sys.getswitchinterval()
                 sys.setswitchinterval(SWITCH_INTERVAL)
             cls.packers += 1
-        return True
 
     @classmethod
-    def leave(cls) -> bool:
+    def leave(cls) -> None:
         """Give the interval back once the last packer stops."""
         with cls.lock:
             cls.packers -= 1
             if not cls.packers:
                 sys.setswitchinterval(cls.interval)
-        return False
 
 
 class _Stream:
