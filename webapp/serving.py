@@ -8,6 +8,8 @@ malformed HTTP). Its own answer is an HTML page; Keepsake's clients expect
 from __future__ import annotations
 
 import json
+import socket
+import time
 from typing import Any
 
 from gunicorn.http import errors
@@ -41,6 +43,8 @@ REFUSALS: tuple[tuple[type[Exception], int, str, str, str], ...] = (
     (errors.ParseException, 400, "Bad Request", "bad_request", "The request is not valid HTTP."),
 )
 INTERNAL = (500, "Internal Server Error", "internal_error", "Something went wrong on our side.")
+LINGER_SECONDS = 2.0  # gunicorn's own bound on a closing connection's linger
+LINGER_BYTES = 65536
 
 
 def refusal(exc: BaseException) -> tuple[int, str, str, str] | None:
@@ -61,8 +65,40 @@ def error_bytes(status: int, reason: str, code: str, message: str) -> bytes:
     return head.encode() + body
 
 
+def linger(sock: socket.socket) -> None:
+    """Half-close and drain until the peer closes (RFC 9112 9.6), then shut the read side too.
+
+    gunicorn (26 and later) does this drain itself, but on the worker's main loop, which also
+    accepts every new connection: a client still reading the end of a download, or one that
+    never closes, stalled the whole worker for up to two seconds per connection. Drained here,
+    on the request's own thread, the main loop's close finds the socket done and returns at once.
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline, drained = time.monotonic() + LINGER_SECONDS, 0
+        while drained < LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            data = sock.recv(4096)
+            if not data:
+                break
+            drained += len(data)
+    except OSError:  # timed out, or the peer is gone: nothing more to wait for
+        pass
+    try:
+        sock.shutdown(socket.SHUT_RD)
+    except OSError:  # already closed
+        pass
+
+
 class JsonErrorWorker(ThreadWorker):
     """gthread: a slow client holds one thread, never the worker or its heartbeat."""
+
+    def handle(self, conn: Any) -> Any:
+        """Serve a connection; one that ends lingers on this thread, not on the main loop."""
+        keep_alive = super().handle(conn)
+        if keep_alive is False:
+            linger(conn.sock)
+        return keep_alive
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """Answer what gunicorn refuses in JSON; log like gunicorn does."""
