@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.http import PASSWORD, csrf_token, login, sign_up
+from webapp.auth.accounts import find_user
+from webapp.extensions import db
 
 WRONG = "not the password at all"
 LIMIT = 5  # LOGIN_ACCOUNT_LIMIT's default: "5 per 15 minutes"
@@ -80,3 +85,38 @@ def test_writes_are_throttled_per_user(clean_state: Flask) -> None:
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "You are saving changes too quickly" in refused.get_data(as_text=True)
     assert note(other) == 302
+
+
+def test_a_throttled_api_write_is_logged_with_its_user_loaded_once(
+    clean_state: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a user who has used the one write a minute allows
+    clean_state.config["WRITE_LIMIT"] = "1 per minute"
+    client = clean_state.test_client()
+    sign_up(client, "counted@example.com")
+    headers = {"X-CSRFToken": csrf_token(client, "/notes"), "Accept": "application/json"}
+    assert client.post("/api/archives", headers=headers).status_code == 202
+    with clean_state.app_context():
+        user_id = find_user("counted@example.com").id
+        engine = db.engine
+
+    # When the next write is refused, counting the statements it sends
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    caplog.clear()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        with caplog.at_level(logging.INFO, logger="keepsake.http"):
+            refused = client.post("/api/archives", headers=headers)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+    # Then its log line names the user, who was loaded once: the error's rollback does not
+    # cost a second load just to log the id
+    assert refused.status_code == 429 and refused.json["error"] == "too_many_requests"
+    lines = [r.msg for r in caplog.records if r.name == "keepsake.http"]
+    assert [line["user_id"] for line in lines] == [user_id]  # type: ignore[index]
+    assert sum("FROM users" in statement for statement in statements) == 1, statements

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
 import structlog
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
@@ -23,8 +24,6 @@ def _observe(response: Response) -> Response:
     seconds = time.perf_counter() - g.get("started", time.perf_counter())
     endpoint = request.endpoint or "unmatched"
     metrics.answered(endpoint, request.method, response.status_code, seconds)
-    # Only a user the request already loaded: logging must not cost a query of its own.
-    user = g.get("_login_user")
     log.info(
         "request",
         method=request.method,
@@ -32,9 +31,19 @@ def _observe(response: Response) -> Response:
         endpoint=endpoint,
         status=response.status_code,
         duration_ms=round(seconds * 1000, 1),
-        user_id=user.id if user is not None and user.is_authenticated else None,
+        user_id=_loaded_user_id(),
     )
     return response
+
+
+def _loaded_user_id() -> int | None:
+    """The id of a user the request already loaded, from its identity: no query of its own.
+
+    An error answer rolls the session back, which expires the user; reading `user.id` then
+    loaded it again just for this line.
+    """
+    state = sa.inspect(g.get("_login_user"), raiseerr=False)
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def init_app(app: Flask) -> None:
