@@ -77,6 +77,17 @@ def slowest_answer(base: str, seconds: float, pause: float = 0.2) -> float:
     return slowest
 
 
+def connections(base: str, count: int, sent: bytes) -> list[socket.socket]:
+    """Open `count` raw connections to the server, each having sent `sent`."""
+    host, port = base.removeprefix("http://").split(":")
+    opened = []
+    for _ in range(count):
+        client = socket.create_connection((host, int(port)))
+        client.sendall(sent)
+        opened.append(client)
+    return opened
+
+
 def big_archive(cluster: Cluster, email: str) -> str:
     """An account whose archive is over 50 MB (13 incompressible 4 MiB photos), built."""
     with cluster.app.app_context():
@@ -152,17 +163,14 @@ def test_eight_long_throttled_downloads_arrive_whole_while_the_site_answers(
 def test_four_clients_trickling_request_bodies_do_not_starve_the_site(cluster: Cluster) -> None:
     # Given the production web command
     base = production_web(cluster)
-    host, port = base.removeprefix("http://").split(":")
 
     # When four clients announce a 100 kB login and send it a byte a second
-    clients = []
-    for _ in range(4):
-        client = socket.create_connection((host, int(port)))
-        client.sendall(
-            b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
-        )
-        clients.append(client)
+    clients = connections(
+        base,
+        4,
+        b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\n",
+    )
     stop = threading.Event()
 
     def trickle() -> None:
@@ -186,15 +194,12 @@ def test_four_clients_trickling_request_bodies_do_not_starve_the_site(cluster: C
 def test_clients_that_keep_their_end_open_do_not_stall_the_site(cluster: Cluster) -> None:
     # Given the production web command
     base = production_web(cluster)
-    host, port = base.removeprefix("http://").split(":")
 
     # When sixteen clients are answered and keep their end open, as a download's client does
     # while it still reads the last megabytes in flight
-    clients = []
-    for _ in range(16):
-        client = socket.create_connection((host, int(port)))
-        client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        clients.append(client)
+    clients = connections(
+        base, 16, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
     try:
         # Then /healthz and the login page still answer within half a second
         slowest = slowest_answer(base, 3.0)
