@@ -13,32 +13,28 @@ from pathlib import Path
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> list[str] | None:
-    """The fields of /proc/<pid>/stat after the command name, or None if it has gone."""
+def _stat(pid: int | str) -> tuple[str, list[str]] | None:
+    """A process's command name and the fields of /proc/<pid>/stat after it; None if gone."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return text.rpartition(")")[2].split()
+    name, _, rest = text.partition("(")[2].rpartition(")")
+    return name, rest.split()
 
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU of one process so far (0 once it has gone)."""
-    fields = _stat(pid)
-    return (int(fields[11]) + int(fields[12])) / TICK if fields else 0.0
+    stat = _stat(pid)
+    return (int(stat[1][11]) + int(stat[1][12])) / TICK if stat else 0.0
 
 
 def _processes() -> dict[int, tuple[str, int]]:
     """Every process's command name and parent."""
     found = {}
     for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                text = Path(entry.path, "stat").read_text()
-            except OSError:
-                continue
-            name = text[text.index("(") + 1 : text.rindex(")")]
-            found[int(entry.name)] = (name, int(text.rpartition(")")[2].split()[1]))
+        if entry.name.isdigit() and (stat := _stat(entry.name)) is not None:
+            found[int(entry.name)] = (stat[0], int(stat[1][1]))
     return found
 
 

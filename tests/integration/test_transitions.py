@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -107,14 +108,14 @@ def test_heartbeat_stops_a_cancelled_build_and_a_stale_attempt(user_id: int) -> 
     assert transitions.request_cancel(claim.job_id) == JobStatus.RUNNING
     with pytest.raises(BuildCancelled):
         transitions.Heartbeat(claim, 60)("notes", 1, 2)
-    stale = Claim(claim.job_id, claim.user_id, claim.attempt + 1)
+    stale = dataclasses.replace(claim, attempt=claim.attempt + 1)
     with pytest.raises(LeaseLost):
         transitions.Heartbeat(stale, 60)("notes", 1, 2)
 
 
 def test_succeed_records_the_archive_only_for_the_owning_attempt(user_id: int) -> None:
     claim = running(user_id)
-    stale = Claim(claim.job_id, claim.user_id, claim.attempt + 1)
+    stale = dataclasses.replace(claim, attempt=claim.attempt + 1)
     assert not transitions.succeed(stale, RESULT, "stale.zip", 60)
     assert transitions.succeed(claim, RESULT, "key.zip", 60)
     row = job(claim.job_id)
@@ -152,7 +153,7 @@ def test_release_requeues_then_fails_when_attempts_run_out(user_id: int) -> None
     assert events(user_id)[-1] == ("archive_retrying", str(claim.job_id))
     assert transitions.claim(user_id, 60) is not None
     expire_lease(claim.job_id, MAX_ATTEMPTS)  # as if this were the last attempt
-    last = Claim(claim.job_id, user_id, MAX_ATTEMPTS)
+    last = dataclasses.replace(claim, attempt=MAX_ATTEMPTS)
     assert not transitions.release(last, MAX_ATTEMPTS)
     row = job(claim.job_id)
     assert (row.status, row.error_code) == (JobStatus.FAILED, "retries_exhausted")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,8 +44,8 @@ class Claim:
     job_id: uuid.UUID
     user_id: int
     attempt: int
-    request_id: str | None = None
-    selection: Selection = field(default_factory=Selection.everything)
+    request_id: str | None
+    selection: Selection  # what the job asked for, read by the claim itself
 
     def owned(self) -> sa.ColumnElement[bool]:
         """Match the row only while this attempt still holds it."""

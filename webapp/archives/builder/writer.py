@@ -194,7 +194,7 @@ class _Plan:
         stored = None
         if not ref.compress:
             # A stored member's header carries its CRC-32: recorded at upload, or read first.
-            stored = (ref.size, ref.crc32 if ref.crc32 is not None else _crc32(ref))
+            stored = (ref.size, ref.crc32 if ref.crc32 is not None else _crc32(ref, self.buffers))
         # The disk reads the next file while the packer hashes this one; without it the
         # two wait on each other in turn, with only DEPTH hand-overs between them.
         chunks = _read_file(ref, self.buffers, ahead.prefetch if ahead is not None else None)
@@ -202,10 +202,10 @@ class _Plan:
             ref.member_name,
             self.generated_at,
             chunks,
-            stored,
-            ref.sha256,
-            ref.crc32,
-            self.buffers.give,
+            stored=stored,
+            expect=ref.sha256,
+            crc32=ref.crc32,
+            recycle=self.buffers.give,
         )
 
     def _member(self, name: str, chunks: Iterable[bytes]) -> Member:
@@ -254,9 +254,9 @@ def _fill(source: Readable, view: memoryview) -> int:
     return filled
 
 
-def _crc32(ref: FileRef) -> int:
+def _crc32(ref: FileRef, buffers: Buffers) -> int:
     """Read a file for its CRC-32 only; the pass that writes it checks its SHA-256."""
-    crc, buffers = 0, Buffers(GATHER)
+    crc = 0
     for chunk in _read_file(ref, buffers):
         crc = isal_zlib.crc32(chunk, crc)
         buffers.give(chunk)
